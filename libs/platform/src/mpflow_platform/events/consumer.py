@@ -1,0 +1,176 @@
+"""The consumer loop: durable pull consumer, inbox for idempotency, nak with back-off, dead letters.
+
+For every message: parse the envelope; in one transaction (tenant set for RLS) insert the
+event id into `<schema>.inbox` and, only if it was not there yet, run the handler; commit;
+then ack. A failure is never acked: it is nak'ed with a growing delay, and after
+`max_deliver` attempts the message is copied to `mpflow.deadletter.<consumer>` (kept in the
+stream for inspection and replay) and terminated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from pydantic import ValidationError
+
+from mpflow_platform.db import Connection, Pool, transaction
+from mpflow_platform.events.bus import EventBus, ensure_stream
+from mpflow_platform.events.envelope import STREAM_NAME, SUBJECT_PREFIX, Envelope
+from mpflow_platform.events.outbox import checked_schema
+from mpflow_platform.logging import request_id_var
+
+log = logging.getLogger("mpflow.events.consumer")
+
+Handler = Callable[[Connection, Envelope], Awaitable[None]]
+DEFAULT_BACKOFF = (0.5, 2.0, 5.0, 15.0)
+
+
+def dead_letter_subject(consumer: str) -> str:
+    return f"{SUBJECT_PREFIX}.deadletter.{consumer}"
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        pool: Pool,
+        bus: EventBus,
+        *,
+        schema: str,
+        name: str,
+        handlers: Mapping[str, Handler],
+        max_deliver: int = 5,
+        backoff: Sequence[float] = DEFAULT_BACKOFF,
+        batch_size: int = 20,
+        ack_wait: float = 30.0,
+    ) -> None:
+        if not handlers:
+            raise ValueError("a consumer needs at least one handler")
+        self.pool = pool
+        self.bus = bus
+        self.schema = checked_schema(schema)
+        self.name = name
+        self.handlers = dict(handlers)
+        self.max_deliver = max_deliver
+        self.backoff = tuple(backoff)
+        self.batch_size = batch_size
+        self.ack_wait = ack_wait
+
+    def consumer_config(self) -> ConsumerConfig:
+        return ConsumerConfig(
+            name=self.name,
+            durable_name=self.name,
+            filter_subjects=sorted(self.handlers),
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            max_deliver=self.max_deliver,
+            ack_wait=self.ack_wait,
+            max_ack_pending=1000,
+        )
+
+    async def run(self) -> None:
+        """Consume forever (cancel the task to stop); re-binds after NATS loses its state."""
+        await self.bus.wait_connected()
+        while True:
+            try:
+                js = self.bus.js
+                await ensure_stream(js)
+                await js.add_consumer(STREAM_NAME, self.consumer_config())
+                sub = await js.pull_subscribe_bind(durable=self.name, stream=STREAM_NAME)
+                await self._fetch_loop(sub)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - wait for NATS and bind again
+                log.warning("consumer %s interrupted: %s", self.name, exc)
+                await asyncio.sleep(1.0)
+
+    async def _fetch_loop(self, sub: object) -> None:
+        fetch = sub.fetch  # type: ignore[attr-defined]
+        errors = 0
+        while True:
+            try:
+                msgs: list[Msg] = await fetch(self.batch_size, timeout=1.0)
+            except (NatsTimeoutError, TimeoutError):
+                errors = 0
+                continue
+            except Exception:
+                errors += 1
+                if errors >= 5:
+                    raise  # bind again: the consumer may be gone
+                await asyncio.sleep(0.5)
+                continue
+            errors = 0
+            for msg in msgs:
+                await self.handle(msg)
+
+    async def handle(self, msg: Msg) -> None:
+        """Handle one delivery: effect once, ack after commit, nak or dead-letter on failure."""
+        try:
+            event = Envelope.model_validate_json(msg.data)
+        except ValidationError as exc:
+            await self._dead_letter(msg, f"invalid envelope: {exc.error_count()} error(s)")
+            return
+        handler = self.handlers.get(msg.subject)
+        if handler is None:
+            await msg.ack()  # not ours (a filter widened elsewhere); nothing to do
+            return
+        token = request_id_var.set(event.correlation_id)
+        try:
+            async with transaction(self.pool, user_id=event.user_id) as tx:
+                first_time = await tx.fetchval(
+                    f"INSERT INTO {self.schema}.inbox (consumer, event_id, subject, user_id) "
+                    "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING true",
+                    self.name,
+                    event.id,
+                    msg.subject,
+                    event.user_id,
+                )
+                if first_time:
+                    await handler(tx, event)
+            await msg.ack()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - never ack a failure
+            await self._on_failure(msg, event, exc)
+        finally:
+            request_id_var.reset(token)
+
+    async def _on_failure(self, msg: Msg, event: Envelope, exc: Exception) -> None:
+        delivered = msg.metadata.num_delivered or 1
+        log.warning(
+            "handler failed",
+            extra={"consumer": self.name, "event_id": str(event.id), "subject": msg.subject,
+                   "delivery": delivered, "error": f"{type(exc).__name__}: {exc}"[:300]},
+        )
+        if delivered >= self.max_deliver:
+            await self._dead_letter(msg, f"{type(exc).__name__}: {exc}")
+            return
+        delay = self.backoff[min(delivered - 1, len(self.backoff) - 1)]
+        with contextlib.suppress(Exception):
+            await msg.nak(delay=delay)
+
+    async def _dead_letter(self, msg: Msg, reason: str) -> None:
+        headers = {
+            "Mpflow-Original-Subject": msg.subject,
+            "Mpflow-Consumer": self.name,
+            "Mpflow-Error": reason[:500],
+        }
+        try:
+            meta = msg.metadata
+            headers["Mpflow-Stream-Seq"] = str(meta.sequence.stream)
+            headers["Nats-Msg-Id"] = f"dlq-{self.name}-{meta.sequence.stream}"
+            await self.bus.js.publish(
+                dead_letter_subject(self.name), msg.data, headers=headers, timeout=2
+            )
+        except Exception as exc:  # noqa: BLE001 - keep it for a later delivery instead
+            log.error("dead-letter publish failed: %s", exc)
+            with contextlib.suppress(Exception):
+                await msg.nak(delay=self.backoff[-1])
+            return
+        log.error("event dead-lettered", extra={"consumer": self.name, "reason": reason[:300]})
+        await msg.term()

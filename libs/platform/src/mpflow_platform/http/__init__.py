@@ -1,0 +1,1 @@
+"""HTTP plumbing: gateway-signed identity, problem+json, request ids, health and metrics."""

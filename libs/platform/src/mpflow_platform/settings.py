@@ -1,0 +1,59 @@
+"""Settings shared by every service; each service subclasses ServiceSettings with its own prefix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Development-only default for the gateway signing key; refused outside MPFLOW_ENV=local.
+DEV_SIGNING_KEY = "dev-only-gateway-signing-key-change-me"
+
+
+def _shared(name: str) -> AliasChoices:
+    return AliasChoices(name)
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every service reads: unprefixed shared names, `<SERVICE>_*` for the rest."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    env: Literal["local", "test", "production"] = Field("local", validation_alias=_shared("MPFLOW_ENV"))
+    database_url: str = Field(
+        "postgresql://postgres@127.0.0.1:5432/postgres", validation_alias=_shared("DATABASE_URL")
+    )
+    nats_url: str = Field("nats://127.0.0.1:4222", validation_alias=_shared("NATS_URL"))
+    signing_key: str = Field(DEV_SIGNING_KEY, validation_alias=_shared("GATEWAY_SIGNING_KEY"))
+    log_level: str = Field("INFO", validation_alias=_shared("LOG_LEVEL"))
+    migrations_dir: Path | None = Field(None, validation_alias=_shared("MIGRATIONS_DIR"))
+    apply_migrations: bool = Field(True, validation_alias=_shared("APPLY_MIGRATIONS"))
+    db_pool_max: int = Field(10, ge=1, le=200, validation_alias=_shared("DB_POOL_MAX"))
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> ServiceSettings:
+        if self.env == "production" and self.signing_key == DEV_SIGNING_KEY:
+            raise ValueError("GATEWAY_SIGNING_KEY must be set to a secret value in production")
+        if len(self.signing_key) < 16:
+            raise ValueError("GATEWAY_SIGNING_KEY must be at least 16 characters")
+        return self
+
+    def resolved_migrations_dir(self) -> Path:
+        """The migrations folder: MIGRATIONS_DIR, else the repository's `migrations/`."""
+        if self.migrations_dir is not None:
+            return self.migrations_dir
+        return find_migrations_dir()
+
+
+def find_migrations_dir(start: Path | None = None) -> Path:
+    """Walk up from this file (or `start`) to the folder holding `migrations/init.sql`."""
+    for parent in [(start or Path(__file__)).resolve(), *(start or Path(__file__)).resolve().parents]:
+        candidate = parent / "migrations"
+        if (candidate / "init.sql").is_file():
+            return candidate
+    cwd_candidate = Path.cwd() / "migrations"
+    if (cwd_candidate / "init.sql").is_file():
+        return cwd_candidate
+    raise RuntimeError("migrations/ not found: set MIGRATIONS_DIR")

@@ -1,0 +1,1 @@
+"""Test helpers for OpenMPFlow (loaded as the pytest plugin `mpflow_testing.plugin`)."""

@@ -1,0 +1,110 @@
+"""pytest fixtures: real PostgreSQL and NATS JetStream servers (started on free ports, or
+taken from TEST_DATABASE_URL / TEST_NATS_URL) and a fresh database per test."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+
+from mpflow_devstack.nats import EmbeddedNats
+from mpflow_devstack.postgres import EmbeddedPostgres
+
+
+@pytest.fixture(scope="session")
+def mpflow_tmp() -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="mpflow-test-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_url(mpflow_tmp: Path) -> Iterator[str]:
+    """URL of a PostgreSQL server's maintenance database (`postgres`)."""
+    external = os.environ.get("TEST_DATABASE_URL")
+    if external:
+        yield external
+        return
+    server = EmbeddedPostgres(mpflow_tmp / "pg")
+    url = server.start(fsync=False)
+    yield url
+    server.stop()
+
+
+async def _reset_stream(url: str) -> None:
+    import nats
+    from nats.js.errors import NotFoundError
+
+    nc = await nats.connect(url)
+    try:
+        try:
+            await nc.jetstream().delete_stream("MPFLOW")
+        except NotFoundError:
+            pass
+    finally:
+        await nc.close()
+
+
+@pytest.fixture
+def nats_url(tmp_path: Path) -> Iterator[str]:
+    """URL of a NATS server with JetStream and an empty MPFLOW stream for this test.
+
+    A server of its own per test (it starts in ~20 ms); with TEST_NATS_URL the shared
+    server's stream is deleted first, so no test sees another's events.
+    """
+    external = os.environ.get("TEST_NATS_URL")
+    if external:
+        asyncio.run(_reset_stream(external))
+        yield external
+        return
+    server = EmbeddedNats(tmp_path / "nats-shared")
+    url = server.start()
+    yield url
+    server.stop()
+
+
+@pytest.fixture
+def nats_server(tmp_path: Path) -> Iterator[EmbeddedNats]:
+    """A NATS server of this test's own, which the test may stop, kill and restart."""
+    server = EmbeddedNats(tmp_path / "nats")
+    server.start()
+    yield server
+    server.stop()
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
+
+
+async def _create_database(admin_url: str, name: str) -> None:
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
+async def _drop_database(admin_url: str, name: str) -> None:
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def database_url(pg_url: str) -> Iterator[str]:
+    """A fresh, empty database for this test (dropped afterwards)."""
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    asyncio.run(_create_database(pg_url, name))
+    yield with_database(pg_url, name)
+    asyncio.run(_drop_database(pg_url, name))
