@@ -1,6 +1,7 @@
 -- Transactional outbox (events written with the business rows, published by the relay)
 -- and inbox (event ids already handled, so a redelivered event has no second effect).
 CREATE TABLE finance.outbox (
+    seq         bigint      GENERATED ALWAYS AS IDENTITY,
     id          uuid        PRIMARY KEY,
     subject     text        NOT NULL,
     payload     jsonb       NOT NULL,
@@ -10,7 +11,8 @@ CREATE TABLE finance.outbox (
     attempts    integer     NOT NULL DEFAULT 0,
     last_error  text
 );
-CREATE INDEX outbox_pending_idx ON finance.outbox (created_at) WHERE sent_at IS NULL;
+-- The relay publishes in commit-independent insertion order (seq), oldest first.
+CREATE INDEX outbox_pending_idx ON finance.outbox (seq) WHERE sent_at IS NULL;
 
 CREATE TABLE finance.inbox (
     consumer     text        NOT NULL,

@@ -19,7 +19,7 @@ def _shared(name: str) -> AliasChoices:
 class ServiceSettings(BaseSettings):
     """Settings every service reads: unprefixed shared names, `<SERVICE>_*` for the rest."""
 
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True, hide_input_in_errors=True)
 
     env: Literal["local", "test", "production"] = Field("local", validation_alias=_shared("MPFLOW_ENV"))
     database_url: str = Field(

@@ -47,6 +47,12 @@ class OutboxRelay:
         """Relay forever (cancel the task to stop)."""
         await self.bus.wait_connected()
         await self._listen()
+        try:
+            await self._relay_forever()
+        finally:
+            await self.close()  # give the LISTEN connection back to the pool
+
+    async def _relay_forever(self) -> None:
         backoff = 0.1
         while True:
             try:
@@ -72,7 +78,7 @@ class OutboxRelay:
         async with self.pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(
                 f"SELECT id, subject, payload FROM {self.schema}.outbox "
-                "WHERE sent_at IS NULL ORDER BY created_at, id "
+                "WHERE sent_at IS NULL ORDER BY seq "
                 "LIMIT $1 FOR UPDATE SKIP LOCKED",
                 self.batch_size,
             )

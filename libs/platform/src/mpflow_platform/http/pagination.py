@@ -1,0 +1,77 @@
+"""List conventions (API.md): `?q=&sort=field:asc|desc&limit=&cursor=` -> Page[T]."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel
+
+from mpflow_platform.http.problems import BadRequest
+
+T = TypeVar("T")
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    next_cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class Sort:
+    column: str
+    descending: bool
+
+    @property
+    def sql(self) -> str:
+        return f"{self.column} {'DESC' if self.descending else 'ASC'}"
+
+
+def parse_sort(value: str | None, allowed: dict[str, str], default: str) -> Sort:
+    """`field:asc|desc` -> Sort over a whitelisted column; unknown fields are a 400."""
+    field, _, direction = (value or default).partition(":")
+    direction = direction or "asc"
+    if field not in allowed:
+        raise BadRequest(
+            f"cannot sort by {field!r}; sortable fields: {', '.join(sorted(allowed))}",
+            error_code="invalid_sort",
+        )
+    if direction not in ("asc", "desc"):
+        raise BadRequest(f"sort direction must be asc or desc, not {direction!r}",
+                         error_code="invalid_sort")
+    return Sort(allowed[field], direction == "desc")
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int:
+    """The offset a cursor stands for (0 when absent); a forged cursor is a 400."""
+    if not cursor:
+        return 0
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, _, number = raw.partition(":")
+        offset = int(number)
+        if kind != "o" or offset < 0:
+            raise ValueError(raw)
+    except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
+        raise BadRequest("the cursor is not valid; pass next_cursor from a previous page",
+                         error_code="invalid_cursor") from exc
+    return offset
+
+
+def next_cursor(offset: int, limit: int, total: int) -> str | None:
+    return encode_cursor(offset + limit) if offset + limit < total else None
+
+
+def like_pattern(text: str) -> str:
+    """`%text%` for ILIKE with the wildcard characters of `text` escaped."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

@@ -1,0 +1,1 @@
+"""OpenMPFlow auth service: users and tenants, passwords, login sessions and tokens."""

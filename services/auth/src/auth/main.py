@@ -1,0 +1,29 @@
+"""The composition root: `create_app()` builds the auth service (uvicorn --factory)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from mpflow_platform.service import ServiceSpec, create_service_app
+
+from auth.bootstrap import bootstrap_admin
+from auth.session import routes as session_routes
+from auth.settings import Settings
+from auth.user import routes as user_routes
+
+ROUTERS = (
+    session_routes.router,
+    user_routes.router,
+    session_routes.internal_router,
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The auth app; settings are read from the environment here, never at import."""
+    spec = ServiceSpec(
+        name="auth",
+        settings=settings or Settings(),
+        routers=ROUTERS,
+        on_startup=(bootstrap_admin,),
+        description="Users and tenants, passwords, login sessions and tokens.",
+    )
+    return create_service_app(spec)

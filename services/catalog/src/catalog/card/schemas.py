@@ -1,0 +1,30 @@
+"""Request and response models of master cards."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+Sku = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^\S+$")
+]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class CardCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sku: Sku
+    title: Title
+
+
+class CardRead(BaseModel):
+    id: UUID
+    sku: str
+    title: str
+    status: str
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,13 @@
+"""Catalog's domain errors (mapped to problem+json by the platform handler)."""
+
+from __future__ import annotations
+
+from mpflow_platform.http.problems import Conflict, NotFound
+
+
+class CardNotFound(NotFound):
+    error_code = "card_not_found"
+
+
+class DuplicateSku(Conflict):
+    error_code = "duplicate_sku"

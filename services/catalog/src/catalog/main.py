@@ -1,0 +1,22 @@
+"""Composition root of the catalog service."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from catalog.card.routes import router as card_router
+from catalog.settings import Settings
+from mpflow_platform.service import ServiceSpec, create_service_app
+
+SERVICE = "catalog"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return create_service_app(
+        ServiceSpec(
+            name=SERVICE,
+            settings=settings or Settings(),
+            routers=[card_router],
+            description="Master cards (SKU) and everything describing a product.",
+        )
+    )

@@ -1,0 +1,59 @@
+"""Gateway errors, each one problem+json with its own error_code (API.md Conventions)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from mpflow_platform.http.problems import NotFound, ProblemError, Unauthorized, problem_response
+
+
+class UnknownRoute(NotFound):
+    error_code = "unknown_route"
+
+
+class UpstreamUnavailable(ProblemError):
+    """The owning service could not be reached (refused, reset, unresolvable)."""
+
+    status, error_code = 502, "upstream_unavailable"
+
+
+class UpstreamTimeout(ProblemError):
+    status, error_code = 504, "upstream_timeout"
+
+
+class UpstreamError(ProblemError):
+    """The service answered something the gateway cannot use (only for its own calls)."""
+
+    status, error_code = 502, "upstream_error"
+
+
+class CredentialError(Unauthorized):
+    """401 with a `WWW-Authenticate` challenge (RFC 6750 §3)."""
+
+    challenge = 'Bearer realm="openmpflow"'
+
+
+class CredentialRequired(CredentialError):
+    error_code = "credential_required"
+
+
+class CredentialRejected(CredentialError):
+    error_code = "invalid_credential"
+    challenge = 'Bearer realm="openmpflow", error="invalid_token"'
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Adds the challenge header the platform's ProblemError handler cannot carry."""
+
+    async def on_credential(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, CredentialError)
+        return problem_response(
+            exc.status,
+            exc.detail,
+            error_code=exc.error_code,
+            instance=request.url.path,
+            headers={"WWW-Authenticate": exc.challenge},
+            **exc.extra,
+        )
+
+    app.add_exception_handler(CredentialError, on_credential)

@@ -1,0 +1,1 @@
+"""The published API description: the services' OpenAPI merged, and Swagger UI served locally."""

@@ -1,0 +1,1 @@
+"""`/v1/admin/*`: authenticate, sign the identity, forward to the owning service, stream back."""

@@ -1,0 +1,1 @@
+"""The ozon service."""

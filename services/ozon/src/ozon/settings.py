@@ -1,0 +1,11 @@
+"""ozon settings: the shared ones only, for now (prefix OZON_ for its own)."""
+
+from __future__ import annotations
+
+from pydantic_settings import SettingsConfigDict
+
+from mpflow_platform.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="OZON_", extra="ignore", populate_by_name=True)
