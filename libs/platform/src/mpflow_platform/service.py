@@ -49,6 +49,8 @@ class ServiceSpec:
     verify_gateway_signature: bool = True
     description: str = ""
     schema: str | None = None
+    #: FastAPI's own schema route; the gateway serves a merged document instead (None).
+    openapi_url: str | None = "/openapi.json"
 
     @property
     def db_schema(self) -> str:
@@ -156,6 +158,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         description=spec.description,
         version="0.1.0",
         lifespan=lifespan,
+        openapi_url=spec.openapi_url,
         docs_url=None,
         redoc_url=None,
     )

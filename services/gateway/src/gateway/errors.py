@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
-from mpflow_platform.http.problems import NotFound, ProblemError, Unauthorized, problem_response
+from mpflow_platform.http.problems import NotFound, ProblemError, Unauthorized
 
 
 class UnknownRoute(NotFound):
@@ -32,6 +30,9 @@ class CredentialError(Unauthorized):
 
     challenge = 'Bearer realm="openmpflow"'
 
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": self.challenge}
+
 
 class CredentialRequired(CredentialError):
     error_code = "credential_required"
@@ -40,20 +41,3 @@ class CredentialRequired(CredentialError):
 class CredentialRejected(CredentialError):
     error_code = "invalid_credential"
     challenge = 'Bearer realm="openmpflow", error="invalid_token"'
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    """Adds the challenge header the platform's ProblemError handler cannot carry."""
-
-    async def on_credential(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, CredentialError)
-        return problem_response(
-            exc.status,
-            exc.detail,
-            error_code=exc.error_code,
-            instance=request.url.path,
-            headers={"WWW-Authenticate": exc.challenge},
-            **exc.extra,
-        )
-
-    app.add_exception_handler(CredentialError, on_credential)

@@ -6,13 +6,11 @@ from typing import cast
 
 import httpx
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from mpflow_platform.service import ServiceSpec, create_service_app
 
 from gateway.clients.auth import AuthClient
 from gateway.clients.http import create_http_client
-from gateway.errors import install_error_handlers
 from gateway.identity.cache import IdentityCache
 from gateway.identity.service import Authenticator
 from gateway.openapi import routes as openapi_routes
@@ -36,16 +34,6 @@ async def close_upstreams(app: FastAPI) -> None:
     await cast(httpx.AsyncClient, app.state.http).aclose()
 
 
-def _drop_framework_openapi(app: FastAPI) -> None:
-    """FastAPI's own /openapi.json (added by its constructor) would shadow the merged one."""
-    app.openapi_url = None
-    app.router.routes[:] = [
-        route
-        for route in app.router.routes
-        if isinstance(route, APIRoute) or getattr(route, "path", None) != "/openapi.json"
-    ]
-
-
 def create_app() -> FastAPI:
     settings = Settings()
     app = create_service_app(
@@ -58,10 +46,9 @@ def create_app() -> FastAPI:
             on_shutdown=[close_upstreams],
             extra_ready_checks=[check_services],
             verify_gateway_signature=False,
+            openapi_url=None,  # /openapi.json is the merged document of every service
         )
     )
-    _drop_framework_openapi(app)
-    install_error_handlers(app)
     if settings.admin_ui_dir is not None and settings.admin_ui_dir.is_dir():
         # Mounted last so /v1, /health, /ready, /docs and /openapi.json match first.
         app.mount("/", StaticFiles(directory=settings.admin_ui_dir, html=True), name="admin-ui")

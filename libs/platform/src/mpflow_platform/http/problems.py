@@ -35,6 +35,10 @@ class ProblemError(Exception):
             self.error_code = error_code
         self.extra = extra
 
+    def headers(self) -> dict[str, str] | None:
+        """Response headers the problem needs (e.g. WWW-Authenticate, Retry-After)."""
+        return None
+
 
 class BadRequest(ProblemError):
     status, error_code = 400, "bad_request"
@@ -96,7 +100,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         assert isinstance(exc, ProblemError)
         return problem_response(
             exc.status, exc.detail, error_code=exc.error_code, instance=request.url.path,
-            **exc.extra,
+            headers=exc.headers(), **exc.extra,
         )
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
