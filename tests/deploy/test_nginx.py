@@ -41,6 +41,9 @@ PROXIED = [
     "/.well-known/oauth-protected-resource/mcp",
     "/docs",
     "/openapi.json",
+    "/health",
+    "/ready",
+    "/metrics",
 ]
 #: Request paths that are the admin UI (static files or the SPA fallback).
 UI = ["/", "/index.html", "/cards/123", "/settings"]

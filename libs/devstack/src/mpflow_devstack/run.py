@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import secrets
 import signal
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from mpflow_devstack.nats import EmbeddedNats
@@ -47,6 +50,20 @@ def _load_or_create_secrets(path: Path) -> dict[str, str]:
         path.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
         path.chmod(0o600)
     return values
+
+
+def _can_sign_in(base_url: str, username: str, password: str) -> bool:
+    """Whether the printed credentials really open a session (they may predate this run)."""
+    body = json.dumps({"username": username, "password": password}).encode()
+    request = urllib.request.Request(
+        f"{base_url}/v1/admin/auth/login", data=body, method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
+            return int(response.status) == 200
+    except (urllib.error.URLError, OSError):
+        return False
 
 
 def _pid_file(data_dir: Path) -> Path:
@@ -132,12 +149,18 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("GATEWAY_PORT"):
             stack.ports["gateway"] = int(os.environ["GATEWAY_PORT"])
         stack.start()
+        password_note = (
+            "(the initial password, kept in data/secrets.env)"
+            if _can_sign_in(stack.url(), env["ADMIN_BOOTSTRAP_USERNAME"],
+                            env["ADMIN_BOOTSTRAP_PASSWORD"])
+            else "(NOT accepted: the admin already existed with another password)"
+        )
         print(
             "\nOpenMPFlow is running\n"
             f"  admin UI and API: {stack.url()}\n"
             f"  API docs:         {stack.url()}/docs\n"
             f"  sign in as:       {env['ADMIN_BOOTSTRAP_USERNAME']} / {env['ADMIN_BOOTSTRAP_PASSWORD']}"
-            "  (the initial password, kept in data/secrets.env)\n"
+            f"  {password_note}\n"
             f"  logs:             {stack.log_dir}\n"
             "Press Ctrl-C (or run `make stop`) to stop.\n",
             flush=True,

@@ -30,7 +30,7 @@ class ServiceSettings(BaseSettings):
     log_level: str = Field("INFO", validation_alias=_shared("LOG_LEVEL"))
     migrations_dir: Path | None = Field(None, validation_alias=_shared("MIGRATIONS_DIR"))
     apply_migrations: bool = Field(True, validation_alias=_shared("APPLY_MIGRATIONS"))
-    db_pool_max: int = Field(10, ge=1, le=200, validation_alias=_shared("DB_POOL_MAX"))
+    db_pool_max: int = Field(10, ge=2, le=200, validation_alias=_shared("DB_POOL_MAX"))
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> ServiceSettings:

@@ -265,3 +265,16 @@ async def test_invalid_envelope_is_dead_lettered_without_running_the_handler(
             await eventually(lambda: _has_messages(nats_url, dead_letter_subject("tester")))
     await nc.close()
     assert await effect_count(pool) == 0
+
+
+async def test_two_relays_of_one_schema_keep_the_outbox_order(pool: Pool, nats_url: str) -> None:
+    events = [make_event() for _ in range(300)]
+    await write_events(pool, events)
+
+    async with connected_bus(nats_url) as bus:
+        relays = [OutboxRelay(pool, bus, schema=SCHEMA, batch_size=7) for _ in range(2)]
+        async with running(*(r.run() for r in relays)):
+            await eventually(lambda: _all_sent(pool), timeout=30)
+
+    msgs = await stream_messages(nats_url, SUBJECT)
+    assert [m.headers["Nats-Msg-Id"] for m in msgs] == [str(e.id) for e in events]  # type: ignore[index]

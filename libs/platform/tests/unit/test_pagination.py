@@ -30,3 +30,8 @@ def test_sort_defaults_to_ascending() -> None:
 
 def test_like_pattern_escapes_wildcards() -> None:
     assert like_pattern("50%_off\\") == "%50\\%\\_off\\\\%"
+
+
+def test_a_cursor_beyond_any_real_page_is_a_bad_request() -> None:
+    with pytest.raises(BadRequest):
+        decode_cursor(encode_cursor(2**63))

@@ -68,7 +68,10 @@ class EventConsumer:
             filter_subjects=sorted(self.handlers),
             ack_policy=AckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.ALL,
-            max_deliver=self.max_deliver,
+            # The server never gives up on its own: a message whose last allowed delivery
+            # crashed or timed out comes back once more and is dead-lettered by us, so no
+            # message can vanish without a dead letter (see _on_failure).
+            max_deliver=-1,
             ack_wait=self.ack_wait,
             max_ack_pending=1000,
         )

@@ -1,7 +1,7 @@
 """The outbox relay: publishes pending outbox rows to JetStream, in order, until NATS takes them.
 
-Rows are claimed with FOR UPDATE SKIP LOCKED (several replicas of a service can relay at
-once), published with `Nats-Msg-Id` = event id (JetStream drops a duplicate within its window,
+Rows are claimed under a per-schema advisory lock (replicas of a service take turns, so
+order is kept), published with `Nats-Msg-Id` = event id (JetStream drops a duplicate within its window,
 and consumers' inboxes drop the rest), and marked sent in the same transaction. A failed
 publish leaves the row pending, records the error and backs off; LISTEN/NOTIFY wakes the relay
 when a transaction commits new rows, and a poll covers a missed notification.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
 
@@ -40,6 +41,9 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.max_backoff = max_backoff
+        self._lock_key = int.from_bytes(
+            hashlib.sha256(f"mpflow-relay:{self.schema}".encode()).digest()[:8], "big", signed=True
+        )
         self._wake = asyncio.Event()
         self._listen_conn: asyncpg.Connection | None = None
 
@@ -76,6 +80,10 @@ class OutboxRelay:
         sent = 0
         error: Exception | None = None
         async with self.pool.acquire() as conn, conn.transaction():
+            # One relay of a schema publishes at a time (replicas take turns), so events
+            # leave in outbox order even when a service runs several instances.
+            if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", self._lock_key):
+                return 0
             rows = await conn.fetch(
                 f"SELECT id, subject, payload FROM {self.schema}.outbox "
                 "WHERE sent_at IS NULL ORDER BY seq "

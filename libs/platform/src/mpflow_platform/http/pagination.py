@@ -14,6 +14,8 @@ from mpflow_platform.http.problems import BadRequest
 T = TypeVar("T")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+#: Offsets beyond this are not pages anyone reached by following next_cursor.
+MAX_OFFSET = 2**31 - 1
 
 
 class Page(BaseModel, Generic[T]):
@@ -59,7 +61,7 @@ def decode_cursor(cursor: str | None) -> int:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         kind, _, number = raw.partition(":")
         offset = int(number)
-        if kind != "o" or offset < 0:
+        if kind != "o" or not 0 <= offset <= MAX_OFFSET:
             raise ValueError(raw)
     except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
         raise BadRequest("the cursor is not valid; pass next_cursor from a previous page",
