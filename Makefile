@@ -46,7 +46,7 @@ fmt: $(STAMP)
 	$(VENV)/bin/ruff check --fix libs services tests bench
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy libs/platform/src
+	$(VENV)/bin/mypy libs/*/src services/*/src
 
 up:
 	docker compose up -d --build

@@ -71,10 +71,6 @@ class EmbeddedPostgres:
     def url(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
-    def _run_as(self) -> dict[str, object]:
-        user = _os_user()
-        return {"user": user, "group": None} if user else {}
-
     def init(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         user = _os_user()
@@ -87,7 +83,7 @@ class EmbeddedPostgres:
         subprocess.run(
             [str(bin_dir() / "initdb"), "-D", str(pgdata), "-U", "postgres", "-A", "trust",
              "-E", "UTF8", "--no-locale", "--no-sync"],
-            check=True, capture_output=True, **self._run_as(),  # type: ignore[arg-type]
+            check=True, capture_output=True, user=user,
         )
 
     def start(self, *, fsync: bool = True) -> str:
@@ -105,7 +101,7 @@ class EmbeddedPostgres:
         log = open(self.data_dir / "postgres.log", "ab")  # noqa: SIM115 - owned by the process
         self.process = subprocess.Popen(
             [str(bin_dir() / "postgres"), *options], stdout=log, stderr=log,
-            start_new_session=True, **self._run_as(),  # type: ignore[arg-type]
+            start_new_session=True, user=_os_user(),
         )
         try:
             wait_for_port(self.port, timeout=30)

@@ -18,6 +18,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 from mpflow_devstack.nats import EmbeddedNats
@@ -34,7 +35,7 @@ def _load_or_create_secrets(path: Path) -> dict[str, str]:
             key, sep, value = line.partition("=")
             if sep:
                 values[key.strip()] = value.strip()
-    wanted = {
+    wanted: dict[str, Callable[[], str]] = {
         "GATEWAY_SIGNING_KEY": lambda: secrets.token_urlsafe(32),
         "HMAC_SECRET": lambda: secrets.token_urlsafe(32),
         "ADMIN_BOOTSTRAP_PASSWORD": lambda: secrets.token_urlsafe(12),

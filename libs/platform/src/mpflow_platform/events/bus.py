@@ -100,7 +100,7 @@ class EventBus:
     async def _on_reconnected(self) -> None:
         log.info("reconnected to NATS")
 
-    async def ping(self, timeout: float = 1.0) -> bool:
+    async def ping(self, timeout: int = 1) -> bool:
         """True when NATS answers a flush within `timeout` seconds."""
         if not self.is_connected or self.nc is None:
             return False
