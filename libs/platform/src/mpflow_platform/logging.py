@@ -50,5 +50,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         logger = logging.getLogger(name)
         logger.handlers[:] = []
         logger.propagate = True
-    # Access lines duplicate our own request log line.
+    # Access lines duplicate our own request log line; httpx would log every upstream call
+    # (the request line already says what happened).
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
