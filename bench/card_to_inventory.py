@@ -33,8 +33,10 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def line(name: str, ms: list[float]) -> str:
-    return (f"{name:<44} n={len(ms):<5} p50={percentile(ms, 50):7.2f} ms  "
-            f"p95={percentile(ms, 95):7.2f} ms  mean={statistics.fmean(ms):7.2f} ms")
+    return (
+        f"{name:<44} n={len(ms):<5} p50={percentile(ms, 50):7.2f} ms  "
+        f"p95={percentile(ms, 95):7.2f} ms  mean={statistics.fmean(ms):7.2f} ms"
+    )
 
 
 def main() -> None:
@@ -50,14 +52,24 @@ def main() -> None:
     asyncio.run(apply_migrations(database_url, find_migrations_dir()))
     signing_key = secrets.token_urlsafe(32)
     password = secrets.token_urlsafe(16)
-    stack = Stack(database_url=database_url, nats_url=nats.url, log_dir=root / "logs",
-                  ports={s: free_port() for s in SERVICES},
-                  env={"GATEWAY_SIGNING_KEY": signing_key, "HMAC_SECRET": secrets.token_urlsafe(32),
-                       "ADMIN_BOOTSTRAP_PASSWORD": password, "LOG_LEVEL": "WARNING"})
+    stack = Stack(
+        database_url=database_url,
+        nats_url=nats.url,
+        log_dir=root / "logs",
+        ports={s: free_port() for s in SERVICES},
+        env={
+            "GATEWAY_SIGNING_KEY": signing_key,
+            "HMAC_SECRET": secrets.token_urlsafe(32),
+            "ADMIN_BOOTSTRAP_PASSWORD": password,
+            "LOG_LEVEL": "WARNING",
+        },
+    )
     try:
         stack.start()
         with httpx.Client(base_url=stack.url(), timeout=30) as gw:
-            login = gw.post("/v1/admin/auth/login", json={"username": "admin", "password": password})
+            login = gw.post(
+                "/v1/admin/auth/login", json={"username": "admin", "password": password}
+            )
             me = login.json()["user"]
             gw.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
 
@@ -65,7 +77,10 @@ def main() -> None:
             for i in range(args.cards):
                 sku = f"B-{i:05d}"
                 started = time.perf_counter()
-                assert gw.post("/v1/admin/master-cards", json={"sku": sku, "title": "b"}).status_code == 201
+                assert (
+                    gw.post("/v1/admin/master-cards", json={"sku": sku, "title": "b"}).status_code
+                    == 201
+                )
                 while gw.get("/v1/admin/inventory", params={"q": sku}).json()["total"] != 1:
                     time.sleep(0.002)
                 latencies.append((time.perf_counter() - started) * 1000)
@@ -76,14 +91,23 @@ def main() -> None:
                 gw.get("/v1/admin/inventory", params={"limit": 50})
                 via_gateway.append((time.perf_counter() - started) * 1000)
 
-        identity = Identity(user_id=me["user_id"], account_id=me["id"], username="admin",
-                            role="owner", is_platform_admin=True, scopes=("*",),
-                            credential="session")
+        identity = Identity(
+            user_id=me["user_id"],
+            account_id=me["id"],
+            username="admin",
+            role="owner",
+            is_platform_admin=True,
+            scopes=("*",),
+            credential="session",
+        )
         direct: list[float] = []
         with httpx.Client(base_url=stack.url("inventory"), timeout=30) as svc:
             for _ in range(args.reads):
-                headers = {"x-mpflow-identity": sign_identity(
-                    identity, key=signing_key, method="GET", path="/v1/admin/inventory")}
+                headers = {
+                    "x-mpflow-identity": sign_identity(
+                        identity, key=signing_key, method="GET", path="/v1/admin/inventory"
+                    )
+                }
                 started = time.perf_counter()
                 svc.get("/v1/admin/inventory", params={"limit": 50}, headers=headers)
                 direct.append((time.perf_counter() - started) * 1000)
@@ -91,8 +115,10 @@ def main() -> None:
         print(line("card created -> listed by inventory", latencies))
         print(line("GET /v1/admin/inventory via gateway", via_gateway))
         print(line("GET /v1/admin/inventory direct to service", direct))
-        print(f"{'gateway / direct (p50)':<44} "
-              f"{percentile(via_gateway, 50) / percentile(direct, 50):.2f}x")
+        print(
+            f"{'gateway / direct (p50)':<44} "
+            f"{percentile(via_gateway, 50) / percentile(direct, 50):.2f}x"
+        )
     finally:
         stack.stop()
         nats.stop()

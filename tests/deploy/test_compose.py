@@ -292,7 +292,7 @@ def test_migrate_is_a_one_shot_job(config: dict[str, Any]) -> None:
 
 def test_postgres_and_nats(config: dict[str, Any]) -> None:
     postgres = services(config)["postgres"]
-    assert postgres["image"].startswith("postgres:16")
+    assert postgres["image"].startswith("postgres:17")
     assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
     assert any(v["target"] == "/var/lib/postgresql/data" for v in postgres["volumes"])
     assert postgres["environment"]["POSTGRES_PASSWORD"] == TEST_SECRETS["POSTGRES_PASSWORD"]

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from mpflow_devstack.ports import free_port, wait_for_port
 
 REPO = Path(__file__).resolve().parents[2]

@@ -40,8 +40,9 @@ class RunningSystem:
 
     def login(self, username: str, password: str) -> str:
         with self.client() as c:
-            response = c.post("/v1/admin/auth/login",
-                              json={"username": username, "password": password})
+            response = c.post(
+                "/v1/admin/auth/login", json={"username": username, "password": password}
+            )
         assert response.status_code == 200, response.text
         return str(response.json()["access_token"])
 

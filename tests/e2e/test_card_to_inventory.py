@@ -39,10 +39,15 @@ def test_a_card_created_through_the_gateway_appears_in_inventory_with_zero_stock
         listed = client.get("/v1/admin/master-cards", params={"q": sku}).json()
         assert [c["id"] for c in listed["items"]] == [card["id"]]
         wait_until(lambda: sku in inventory_skus(client))
-        row = next(r for r in client.get("/v1/admin/inventory").json()["items"]
-                   if r["sku"] == sku)
-    assert row == {"card_id": card["id"], "sku": sku, "title": "Чайник", "quantity": 0,
-                   "value": "0.00", "locations": []}
+        row = next(r for r in client.get("/v1/admin/inventory").json()["items"] if r["sku"] == sku)
+    assert row == {
+        "card_id": card["id"],
+        "sku": sku,
+        "title": "Чайник",
+        "quantity": 0,
+        "value": "0.00",
+        "locations": [],
+    }
 
 
 def test_a_second_tenant_sees_nothing_of_the_first(system: RunningSystem) -> None:
@@ -71,8 +76,11 @@ def test_the_request_id_travels_from_the_gateway_into_the_event(system: RunningS
     request_id = f"e2e-{uuid.uuid4().hex}"
     sku = f"RID-{uuid.uuid4().hex[:8]}"
     with system.client(system.admin_token()) as client:
-        response = client.post("/v1/admin/master-cards", json={"sku": sku, "title": "t"},
-                               headers={"X-Request-ID": request_id})
+        response = client.post(
+            "/v1/admin/master-cards",
+            json={"sku": sku, "title": "t"},
+            headers={"X-Request-ID": request_id},
+        )
         wait_until(lambda: sku in inventory_skus(client))
 
     assert response.headers["x-request-id"] == request_id
@@ -83,10 +91,13 @@ def test_the_request_id_travels_from_the_gateway_into_the_event(system: RunningS
     async def correlation() -> str:
         conn = await asyncpg.connect(system.database_url)
         try:
-            return str(await conn.fetchval(
-                "SELECT payload->>'correlation_id' FROM catalog.outbox "
-                "WHERE payload->'data'->>'sku' = $1", sku,
-            ))
+            return str(
+                await conn.fetchval(
+                    "SELECT payload->>'correlation_id' FROM catalog.outbox "
+                    "WHERE payload->'data'->>'sku' = $1",
+                    sku,
+                )
+            )
         finally:
             await conn.close()
 

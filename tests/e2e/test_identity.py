@@ -16,8 +16,10 @@ def test_admin_api_needs_a_credential(system: RunningSystem) -> None:
 
 
 def test_login_with_a_wrong_password_is_refused(system: RunningSystem) -> None:
-    response = httpx.post(f"{system.url}/v1/admin/auth/login",
-                          json={"username": system.admin_username, "password": "not-it-at-all"})
+    response = httpx.post(
+        f"{system.url}/v1/admin/auth/login",
+        json={"username": system.admin_username, "password": "not-it-at-all"},
+    )
 
     assert response.status_code == 401
     assert "access_token" not in response.text
@@ -25,8 +27,10 @@ def test_login_with_a_wrong_password_is_refused(system: RunningSystem) -> None:
 
 def test_the_session_cookie_signs_the_browser_in(system: RunningSystem) -> None:
     with httpx.Client(base_url=system.url) as browser:
-        login = browser.post("/v1/admin/auth/login", json={
-            "username": system.admin_username, "password": system.admin_password})
+        login = browser.post(
+            "/v1/admin/auth/login",
+            json={"username": system.admin_username, "password": system.admin_password},
+        )
         me = browser.get("/v1/admin/auth/me")
 
     assert "httponly" in login.headers["set-cookie"].lower()
@@ -48,8 +52,10 @@ def test_a_logged_out_token_stops_working(system: RunningSystem) -> None:
 def test_services_refuse_calls_that_bypass_the_gateway(system: RunningSystem) -> None:
     token = system.admin_token()
 
-    response = httpx.get(f"{system.stack.url('catalog')}/v1/admin/master-cards",
-                         headers={"Authorization": f"Bearer {token}"})
+    response = httpx.get(
+        f"{system.stack.url('catalog')}/v1/admin/master-cards",
+        headers={"Authorization": f"Bearer {token}"},
+    )
 
     assert response.status_code == 401
     assert response.json()["error_code"] == "gateway_signature_required"

@@ -26,12 +26,19 @@ CREDENTIALS = re.compile(r"sign in as:\s+(\S+) / (\S+)")
 
 @contextmanager
 def make_run(data_dir: Path, port: int) -> Iterator[tuple[subprocess.Popen[str], str, str]]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "NATS_URL", "ADMIN_BOOTSTRAP_PASSWORD")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "NATS_URL", "ADMIN_BOOTSTRAP_PASSWORD")
+    }
     env["GATEWAY_PORT"] = str(port)
     process = subprocess.Popen(
         [sys.executable, "-m", "mpflow_devstack.run", "--data-dir", str(data_dir), "--free-ports"],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     output: list[str] = []
     try:
@@ -66,11 +73,13 @@ def test_make_run_serves_everything_and_keeps_data_across_restarts(tmp_path: Pat
 
     with make_run(data_dir, port) as (_, username, password):
         ready = httpx.get(f"{base}/ready", timeout=10)
-        token = httpx.post(f"{base}/v1/admin/auth/login",
-                           json={"username": username, "password": password}).json()["access_token"]
+        token = httpx.post(
+            f"{base}/v1/admin/auth/login", json={"username": username, "password": password}
+        ).json()["access_token"]
         auth = {"Authorization": f"Bearer {token}"}
-        created = httpx.post(f"{base}/v1/admin/master-cards", headers=auth,
-                             json={"sku": sku, "title": "kept"})
+        created = httpx.post(
+            f"{base}/v1/admin/master-cards", headers=auth, json={"sku": sku, "title": "kept"}
+        )
         wait_until(lambda: httpx.get(f"{base}/v1/admin/inventory", headers=auth).json()["total"])
         page = httpx.get(f"{base}/", timeout=10)
 
@@ -81,10 +90,13 @@ def test_make_run_serves_everything_and_keeps_data_across_restarts(tmp_path: Pat
     assert children_of_data_dir(data_dir) == []
 
     with make_run(data_dir, port) as (_, _, password_again):
-        token = httpx.post(f"{base}/v1/admin/auth/login",
-                           json={"username": username, "password": password_again}).json()
-        cards = httpx.get(f"{base}/v1/admin/master-cards",
-                          headers={"Authorization": f"Bearer {token['access_token']}"}).json()
+        token = httpx.post(
+            f"{base}/v1/admin/auth/login", json={"username": username, "password": password_again}
+        ).json()
+        cards = httpx.get(
+            f"{base}/v1/admin/master-cards",
+            headers={"Authorization": f"Bearer {token['access_token']}"},
+        ).json()
 
     assert password_again == password
     assert [c["sku"] for c in cards["items"]] == [sku]

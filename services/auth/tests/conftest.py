@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+
 from auth.main import create_app
 from mpflow_platform.http.identity import ANONYMOUS, Identity
 from mpflow_testing.identity import signed_headers

@@ -39,9 +39,19 @@ class EmbeddedNats:
             self.port = free_port()
         log = open(self.store_dir / "nats.log", "ab")  # noqa: SIM115 - owned by the process
         self.process = subprocess.Popen(
-            [nats_binary(), "-a", "127.0.0.1", "-p", str(self.port), "-js",
-             "-sd", str(self.store_dir)],
-            stdout=log, stderr=log, start_new_session=True,
+            [
+                nats_binary(),
+                "-a",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-js",
+                "-sd",
+                str(self.store_dir),
+            ],
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
         )
         try:
             wait_for_port(self.port, timeout=15)

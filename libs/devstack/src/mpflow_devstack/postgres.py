@@ -37,7 +37,8 @@ def _os_user() -> str | None:
     except KeyError:
         subprocess.run(
             ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", PG_USER],
-            check=True, capture_output=True,
+            check=True,
+            capture_output=True,
         )
     return PG_USER
 
@@ -81,9 +82,23 @@ class EmbeddedPostgres:
             return
         pgdata = self.data_dir / "pgdata"
         subprocess.run(
-            [str(bin_dir() / "initdb"), "-D", str(pgdata), "-U", "postgres", "-A", "trust",
-             "-E", "UTF8", "--no-locale", "--no-sync"],
-            check=True, capture_output=True, user=user,
+            [
+                str(bin_dir() / "initdb"),
+                "-D",
+                str(pgdata),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale-provider=builtin",
+                "--builtin-locale=C.UTF-8",
+                "--no-sync",
+            ],
+            check=True,
+            capture_output=True,
+            user=user,
         )
 
     def start(self, *, fsync: bool = True) -> str:
@@ -92,16 +107,35 @@ class EmbeddedPostgres:
         if not self.port:
             self.port = free_port()
         options = [
-            "-D", str(self.data_dir / "pgdata"), "-h", "127.0.0.1", "-p", str(self.port),
-            "-k", str(self.data_dir), "-c", "max_connections=300", "-c", "shared_buffers=64MB",
+            "-D",
+            str(self.data_dir / "pgdata"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-k",
+            str(self.data_dir),
+            "-c",
+            "max_connections=300",
+            "-c",
+            "shared_buffers=64MB",
         ]
         if not fsync:
-            options += ["-c", "fsync=off", "-c", "synchronous_commit=off",
-                        "-c", "full_page_writes=off"]
+            options += [
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+            ]
         log = open(self.data_dir / "postgres.log", "ab")  # noqa: SIM115 - owned by the process
         self.process = subprocess.Popen(
-            [str(bin_dir() / "postgres"), *options], stdout=log, stderr=log,
-            start_new_session=True, user=_os_user(),
+            [str(bin_dir() / "postgres"), *options],
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+            user=_os_user(),
         )
         try:
             wait_for_port(self.port, timeout=30)
@@ -117,8 +151,16 @@ class EmbeddedPostgres:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             result = subprocess.run(
-                [str(bin_dir() / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port),
-                 "-U", "postgres"], capture_output=True,
+                [
+                    str(bin_dir() / "pg_isready"),
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.port),
+                    "-U",
+                    "postgres",
+                ],
+                capture_output=True,
             )
             if result.returncode == 0:
                 return

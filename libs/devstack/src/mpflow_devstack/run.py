@@ -57,7 +57,9 @@ def _can_sign_in(base_url: str, username: str, password: str) -> bool:
     """Whether the printed credentials really open a session (they may predate this run)."""
     body = json.dumps({"username": username, "password": password}).encode()
     request = urllib.request.Request(
-        f"{base_url}/v1/admin/auth/login", data=body, method="POST",
+        f"{base_url}/v1/admin/auth/login",
+        data=body,
+        method="POST",
         headers={"Content-Type": "application/json"},
     )
     try:
@@ -97,12 +99,15 @@ def stop_running(data_dir: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run OpenMPFlow locally")
-    parser.add_argument("--data-dir", type=Path,
-                        default=Path(os.environ.get("MPFLOW_DATA_DIR", "data")))
+    parser.add_argument(
+        "--data-dir", type=Path, default=Path(os.environ.get("MPFLOW_DATA_DIR", "data"))
+    )
     parser.add_argument("--stop", action="store_true", help="stop a running `make run`")
-    parser.add_argument("--free-ports", action="store_true",
-                        help="put every service on a free port (tests; the gateway too "
-                             "unless GATEWAY_PORT is set)")
+    parser.add_argument(
+        "--free-ports",
+        action="store_true",
+        help="put every service on a free port (tests; the gateway too unless GATEWAY_PORT is set)",
+    )
     args = parser.parse_args(argv)
     data_dir: Path = args.data_dir.resolve()
     if args.stop:
@@ -125,15 +130,21 @@ def main(argv: list[str] | None = None) -> int:
     try:
         generated = _load_or_create_secrets(data_dir / "secrets.env")
         env = {k: os.environ.get(k) or v for k, v in generated.items()}
-        env.setdefault("ADMIN_BOOTSTRAP_USERNAME", os.environ.get("ADMIN_BOOTSTRAP_USERNAME", "admin"))
+        env.setdefault(
+            "ADMIN_BOOTSTRAP_USERNAME", os.environ.get("ADMIN_BOOTSTRAP_USERNAME", "admin")
+        )
         database_url = os.environ.get("DATABASE_URL")
         if not database_url:
-            pg = EmbeddedPostgres(data_dir / "postgres", port=int(os.environ.get("MPFLOW_PG_PORT", "0")))
+            pg = EmbeddedPostgres(
+                data_dir / "postgres", port=int(os.environ.get("MPFLOW_PG_PORT", "0"))
+            )
             database_url = pg.start()
             print(f"embedded PostgreSQL on {database_url}")
         nats_url = os.environ.get("NATS_URL")
         if not nats_url:
-            nats = EmbeddedNats(data_dir / "nats", port=int(os.environ.get("MPFLOW_NATS_PORT", "0")))
+            nats = EmbeddedNats(
+                data_dir / "nats", port=int(os.environ.get("MPFLOW_NATS_PORT", "0"))
+            )
             nats_url = nats.start()
             print(f"embedded NATS (JetStream) on {nats_url}")
 
@@ -143,8 +154,9 @@ def main(argv: list[str] | None = None) -> int:
         applied = asyncio.run(apply_migrations(database_url, find_migrations_dir(Path.cwd())))
         print(f"migrations: {len(applied)} applied")
 
-        stack = Stack(database_url=database_url, nats_url=nats_url, log_dir=data_dir / "logs",
-                      env=env)
+        stack = Stack(
+            database_url=database_url, nats_url=nats_url, log_dir=data_dir / "logs", env=env
+        )
         if args.free_ports:
             stack.ports = {service: free_port() for service in stack.ports}
         if os.environ.get("GATEWAY_PORT"):
@@ -152,15 +164,17 @@ def main(argv: list[str] | None = None) -> int:
         stack.start()
         password_note = (
             "(the initial password, kept in data/secrets.env)"
-            if _can_sign_in(stack.url(), env["ADMIN_BOOTSTRAP_USERNAME"],
-                            env["ADMIN_BOOTSTRAP_PASSWORD"])
+            if _can_sign_in(
+                stack.url(), env["ADMIN_BOOTSTRAP_USERNAME"], env["ADMIN_BOOTSTRAP_PASSWORD"]
+            )
             else "(NOT accepted: the admin already existed with another password)"
         )
+        username, password = env["ADMIN_BOOTSTRAP_USERNAME"], env["ADMIN_BOOTSTRAP_PASSWORD"]
         print(
             "\nOpenMPFlow is running\n"
             f"  admin UI and API: {stack.url()}\n"
             f"  API docs:         {stack.url()}/docs\n"
-            f"  sign in as:       {env['ADMIN_BOOTSTRAP_USERNAME']} / {env['ADMIN_BOOTSTRAP_PASSWORD']}"
+            f"  sign in as:       {username} / {password}"
             f"  {password_note}\n"
             f"  logs:             {stack.log_dir}\n"
             "Press Ctrl-C (or run `make stop`) to stop.\n",
@@ -169,8 +183,11 @@ def main(argv: list[str] | None = None) -> int:
         while not stopping:
             for service, process in list(stack.processes.items()):
                 if process.poll() is not None:
-                    print(f"{service} exited with code {process.returncode}; "
-                          f"see {stack.log_dir / (service + '.log')}", file=sys.stderr)
+                    print(
+                        f"{service} exited with code {process.returncode}; "
+                        f"see {stack.log_dir / (service + '.log')}",
+                        file=sys.stderr,
+                    )
                     return 1
             time.sleep(0.3)
         return 0

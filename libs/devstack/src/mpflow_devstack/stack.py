@@ -19,7 +19,11 @@ from pathlib import Path
 
 #: Start order: the gateway last, so its /ready finds the others.
 SERVICES: dict[str, int] = {
-    "auth": 8001, "catalog": 8002, "inventory": 8003, "finance": 8004, "ozon": 8005,
+    "auth": 8001,
+    "catalog": 8002,
+    "inventory": 8003,
+    "finance": 8004,
+    "ozon": 8005,
     "gateway": 8000,
 }
 
@@ -50,13 +54,15 @@ class Stack:
 
     def service_env(self) -> dict[str, str]:
         env = {**os.environ, **self.env}
-        env.update({
-            "DATABASE_URL": self.database_url,
-            "NATS_URL": self.nats_url,
-            # Migrations were applied once by the launcher; each service would also cope.
-            "APPLY_MIGRATIONS": env.get("APPLY_MIGRATIONS", "true"),
-            "PYTHONUNBUFFERED": "1",
-        })
+        env.update(
+            {
+                "DATABASE_URL": self.database_url,
+                "NATS_URL": self.nats_url,
+                # Migrations were applied once by the launcher; each service would also cope.
+                "APPLY_MIGRATIONS": env.get("APPLY_MIGRATIONS", "true"),
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
         for service in SERVICES:
             if service != "gateway":
                 env[f"GATEWAY_{service.upper()}_URL"] = self.url(service)
@@ -66,9 +72,22 @@ class Stack:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_dir / f"{service}.log", "ab")  # noqa: SIM115 - owned by the child
         self.processes[service] = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", f"{service}.main:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(self.ports[service]), "--no-access-log"],
-            env=self.service_env(), stdout=log, stderr=log, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                f"{service}.main:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.ports[service]),
+                "--no-access-log",
+            ],
+            env=self.service_env(),
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
         )
 
     def start(self, timeout: float = 60.0) -> None:

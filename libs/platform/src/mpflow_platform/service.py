@@ -76,7 +76,9 @@ async def check_nats(bus: EventBus | None) -> dict[str, Any]:
 def _health_router(spec: ServiceSpec, metrics: HttpMetrics) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     outbox_pending = Gauge(
-        "outbox_pending_events", "Outbox rows not yet published", ["service"],
+        "outbox_pending_events",
+        "Outbox rows not yet published",
+        ["service"],
         registry=metrics.registry,
     )
 
@@ -146,9 +148,9 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
                     await hook(app)
             for task in tasks:
                 task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+            _, stuck = await asyncio.wait(tasks, timeout=10)
+            for task in stuck:
+                log.error("background task did not stop", extra={"task": task.get_name()})
             await relay.close()
             await bus.close()
             await app.state.pool.close()

@@ -19,9 +19,13 @@ def _shared(name: str) -> AliasChoices:
 class ServiceSettings(BaseSettings):
     """Settings every service reads: unprefixed shared names, `<SERVICE>_*` for the rest."""
 
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True, hide_input_in_errors=True)
+    model_config = SettingsConfigDict(
+        extra="ignore", populate_by_name=True, hide_input_in_errors=True
+    )
 
-    env: Literal["local", "test", "production"] = Field("local", validation_alias=_shared("MPFLOW_ENV"))
+    env: Literal["local", "test", "production"] = Field(
+        "local", validation_alias=_shared("MPFLOW_ENV")
+    )
     database_url: str = Field(
         "postgresql://postgres@127.0.0.1:5432/postgres", validation_alias=_shared("DATABASE_URL")
     )
@@ -49,7 +53,10 @@ class ServiceSettings(BaseSettings):
 
 def find_migrations_dir(start: Path | None = None) -> Path:
     """Walk up from this file (or `start`) to the folder holding `migrations/init.sql`."""
-    for parent in [(start or Path(__file__)).resolve(), *(start or Path(__file__)).resolve().parents]:
+    for parent in [
+        (start or Path(__file__)).resolve(),
+        *(start or Path(__file__)).resolve().parents,
+    ]:
         candidate = parent / "migrations"
         if (candidate / "init.sql").is_file():
             return candidate

@@ -128,7 +128,9 @@ async def test_a_rolled_back_transaction_publishes_nothing(pool: Pool, nats_url:
     assert sent == 0
 
 
-async def test_relay_wakes_on_commit_without_waiting_for_its_poll(pool: Pool, nats_url: str) -> None:
+async def test_relay_wakes_on_commit_without_waiting_for_its_poll(
+    pool: Pool, nats_url: str
+) -> None:
     async with connected_bus(nats_url) as bus:
         relay = OutboxRelay(pool, bus, schema=SCHEMA, poll_interval=60)
         async with running(relay.run()):
@@ -139,9 +141,9 @@ async def test_relay_wakes_on_commit_without_waiting_for_its_poll(pool: Pool, na
 
 
 async def _all_sent(pool: Pool) -> bool:
-    return bool(await pool.fetchval(
-        f"SELECT count(*) = 0 FROM {SCHEMA}.outbox WHERE sent_at IS NULL"
-    ))
+    return bool(
+        await pool.fetchval(f"SELECT count(*) = 0 FROM {SCHEMA}.outbox WHERE sent_at IS NULL")
+    )
 
 
 async def test_the_same_event_published_twice_has_one_effect(pool: Pool, nats_url: str) -> None:
@@ -149,14 +151,16 @@ async def test_the_same_event_published_twice_has_one_effect(pool: Pool, nats_ur
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
     async with connected_bus(nats_url) as bus:
-        consumer = EventConsumer(pool, bus, schema=SCHEMA, name="tester",
-                                 handlers={SUBJECT: record_effect})
+        consumer = EventConsumer(
+            pool, bus, schema=SCHEMA, name="tester", handlers={SUBJECT: record_effect}
+        )
         async with running(consumer.run()):
             # Same Nats-Msg-Id (deduplicated by JetStream) and a different one (as after the
             # duplicate window, or a second relay): the inbox must absorb both.
             for msg_id in (str(event.id), str(event.id), "replayed-later"):
-                await js.publish(SUBJECT, event.model_dump_json().encode(),
-                                 headers={"Nats-Msg-Id": msg_id})
+                await js.publish(
+                    SUBJECT, event.model_dump_json().encode(), headers={"Nats-Msg-Id": msg_id}
+                )
 
             await eventually(lambda: _inbox_has(pool, event.id))
             await asyncio.sleep(1.0)  # give the second delivery every chance to act
@@ -166,9 +170,9 @@ async def test_the_same_event_published_twice_has_one_effect(pool: Pool, nats_ur
 
 
 async def _inbox_has(pool: Pool, event_id: UUID) -> bool:
-    return bool(await pool.fetchval(
-        f"SELECT count(*) FROM {SCHEMA}.inbox WHERE event_id = $1", event_id
-    ))
+    return bool(
+        await pool.fetchval(f"SELECT count(*) FROM {SCHEMA}.inbox WHERE event_id = $1", event_id)
+    )
 
 
 async def test_a_failing_handler_is_retried_and_its_effect_happens_once(
@@ -184,8 +188,9 @@ async def test_a_failing_handler_is_retried_and_its_effect_happens_once(
 
     await write_events(pool, [make_event()])
     async with connected_bus(nats_url) as bus:
-        consumer = EventConsumer(pool, bus, schema=SCHEMA, name="tester",
-                                 handlers={SUBJECT: flaky}, backoff=(0.1, 0.2))
+        consumer = EventConsumer(
+            pool, bus, schema=SCHEMA, name="tester", handlers={SUBJECT: flaky}, backoff=(0.1, 0.2)
+        )
         async with running(OutboxRelay(pool, bus, schema=SCHEMA).run(), consumer.run()):
             await eventually(lambda: _effects_at_least(pool, 1))
             await asyncio.sleep(0.5)
@@ -210,8 +215,15 @@ async def test_a_poison_event_goes_to_the_dead_letter_subject_after_max_deliver(
     event = make_event()
     await write_events(pool, [event])
     async with connected_bus(nats_url) as bus:
-        consumer = EventConsumer(pool, bus, schema=SCHEMA, name="tester",
-                                 handlers={SUBJECT: broken}, max_deliver=3, backoff=(0.1,))
+        consumer = EventConsumer(
+            pool,
+            bus,
+            schema=SCHEMA,
+            name="tester",
+            handlers={SUBJECT: broken},
+            max_deliver=3,
+            backoff=(0.1,),
+        )
         async with running(OutboxRelay(pool, bus, schema=SCHEMA).run(), consumer.run()):
             await eventually(lambda: _has_messages(nats_url, dead_letter_subject("tester")))
             await asyncio.sleep(0.5)
@@ -257,8 +269,9 @@ async def test_invalid_envelope_is_dead_lettered_without_running_the_handler(
 ) -> None:
     nc = await nats.connect(nats_url)
     async with connected_bus(nats_url) as bus:
-        consumer = EventConsumer(pool, bus, schema=SCHEMA, name="tester",
-                                 handlers={SUBJECT: record_effect})
+        consumer = EventConsumer(
+            pool, bus, schema=SCHEMA, name="tester", handlers={SUBJECT: record_effect}
+        )
         async with running(consumer.run()):
             await asyncio.sleep(0.3)
             await nc.jetstream().publish(SUBJECT, b'{"not": "an envelope"}')
@@ -278,3 +291,21 @@ async def test_two_relays_of_one_schema_keep_the_outbox_order(pool: Pool, nats_u
 
     msgs = await stream_messages(nats_url, SUBJECT)
     assert [m.headers["Nats-Msg-Id"] for m in msgs] == [str(e.id) for e in events]  # type: ignore[index]
+
+
+async def test_a_consumer_stops_when_cancelled_even_while_nats_is_gone(
+    pool: Pool, nats_server: EmbeddedNats
+) -> None:
+    async with connected_bus(nats_server.url) as bus:
+        consumer = EventConsumer(
+            pool, bus, schema=SCHEMA, name="tester", handlers={SUBJECT: record_effect}
+        )
+        task = asyncio.create_task(consumer.run())
+        await asyncio.sleep(0.5)
+        nats_server.kill()
+        await asyncio.sleep(1.0)  # the fetch loop is now failing and retrying
+
+        task.cancel()
+        done, _ = await asyncio.wait([task], timeout=5)
+
+    assert task in done

@@ -43,7 +43,9 @@ async def test_fresh_apply_runs_init_then_service_files_in_order(
 
     assert applied == ["init/init.sql", "alpha/0001_create_things.sql", "alpha/0002_add_name.sql"]
     assert await recorded(database_url) == [
-        ("alpha", "0001_create_things.sql"), ("alpha", "0002_add_name.sql"), ("init", "init.sql"),
+        ("alpha", "0001_create_things.sql"),
+        ("alpha", "0002_add_name.sql"),
+        ("init", "init.sql"),
     ]
     conn = await asyncpg.connect(database_url)
     applied_at = await conn.fetchval("SELECT min(applied_at) FROM public.schema_migrations")

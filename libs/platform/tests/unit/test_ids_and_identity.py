@@ -19,7 +19,9 @@ def test_uuid7_is_version_7_and_time_ordered() -> None:
 
 
 def test_signed_identity_round_trips() -> None:
-    who = Identity(user_id=uuid4(), username="ann", role="owner", scopes=("*",), credential="session")
+    who = Identity(
+        user_id=uuid4(), username="ann", role="owner", scopes=("*",), credential="session"
+    )
 
     header = sign_identity(who, key=KEY, method="GET", path="/v1/admin/master-cards")
 
@@ -30,7 +32,9 @@ def test_signed_identity_round_trips() -> None:
     ("method", "path", "key"),
     [("POST", "/v1/admin/x", KEY), ("GET", "/v1/admin/y", KEY), ("GET", "/v1/admin/x", "z" * 32)],
 )
-def test_identity_is_refused_for_another_method_path_or_key(method: str, path: str, key: str) -> None:
+def test_identity_is_refused_for_another_method_path_or_key(
+    method: str, path: str, key: str
+) -> None:
     header = sign_identity(Identity(user_id=uuid4()), key=KEY, method="GET", path="/v1/admin/x")
 
     with pytest.raises(IdentityError):
@@ -38,8 +42,9 @@ def test_identity_is_refused_for_another_method_path_or_key(method: str, path: s
 
 
 def test_expired_identity_is_refused() -> None:
-    header = sign_identity(Identity(user_id=uuid4()), key=KEY, method="GET", path="/p",
-                           now=time.time() - 3600)
+    header = sign_identity(
+        Identity(user_id=uuid4()), key=KEY, method="GET", path="/p", now=time.time() - 3600
+    )
 
     with pytest.raises(IdentityError, match="expired"):
         verify_identity(header, key=KEY, method="GET", path="/p")

@@ -22,7 +22,7 @@ def test_split_parts_always_sum_to_the_total() -> None:
 
     rng = random.Random(7)
     for _ in range(500):
-        total = Decimal(rng.randint(-10**7, 10**7)) / 100
+        total = Decimal(rng.randint(-(10**7), 10**7)) / 100
         weights = [Decimal(rng.randint(0, 1000)) / Decimal(7) for _ in range(rng.randint(1, 12))]
 
         parts = split_largest_remainder(total, weights)
@@ -33,7 +33,8 @@ def test_split_parts_always_sum_to_the_total() -> None:
 
 def test_split_with_all_zero_weights_splits_equally() -> None:
     assert split_largest_remainder(Decimal("0.03"), [Decimal(0)] * 2) == [
-        Decimal("0.02"), Decimal("0.01"),
+        Decimal("0.02"),
+        Decimal("0.01"),
     ]
 
 

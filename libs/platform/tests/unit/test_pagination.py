@@ -1,7 +1,11 @@
 import pytest
 
 from mpflow_platform.http.pagination import (
-    decode_cursor, encode_cursor, like_pattern, next_cursor, parse_sort,
+    decode_cursor,
+    encode_cursor,
+    like_pattern,
+    next_cursor,
+    parse_sort,
 )
 from mpflow_platform.http.problems import BadRequest
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
-from mpflow_platform.http.deps import Caller, CurrentIdentity, DbPool
 
 from auth.settings import Settings
+from mpflow_platform.http.deps import Caller, CurrentIdentity, DbPool
 
 __all__ = ["AuthSettings", "Caller", "CurrentIdentity", "DbPool"]
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from mpflow_platform.service import ServiceSpec, create_service_app
 
 from auth.bootstrap import bootstrap_admin
 from auth.session import routes as session_routes
 from auth.settings import Settings
 from auth.user import routes as user_routes
+from mpflow_platform.service import ServiceSpec, create_service_app
 
 ROUTERS = (
     session_routes.router,

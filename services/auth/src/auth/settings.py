@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from mpflow_platform.settings import ServiceSettings
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from auth.password import password_problem
+from mpflow_platform.settings import ServiceSettings
 
 #: Development-only default for HMAC_SECRET; refused with MPFLOW_ENV=production.
 DEV_HMAC_SECRET = "dev-only-hmac-secret-change-me"

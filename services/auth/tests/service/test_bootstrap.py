@@ -7,13 +7,14 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError
+
 from auth.main import create_app
 from auth.user.service import ensure_platform_admin
 from mpflow_platform.db import create_pool
 from mpflow_platform.migrations import apply_migrations
 from mpflow_platform.settings import find_migrations_dir
 from mpflow_testing.servers import run_app
-from pydantic import ValidationError
 
 Db = Callable[..., list[dict[str, Any]]]
 Gateway = Callable[..., httpx.Client]

@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from auth.main import create_app
 from mpflow_testing.servers import run_app
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from auth.token import TokenClaims, issue_token
 from mpflow_platform.http.identity import Identity
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+
 from auth.errors import InvalidRole, InvalidUsername, TenantNotFound, UsernameTaken, WeakPassword
 from auth.password import verify_password
 from auth.user.service import create_user

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from auth.password import (
     DUMMY_HASH,
     hash_password,

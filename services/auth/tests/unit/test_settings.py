@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import pytest
-from auth.settings import DEV_HMAC_SECRET, Settings
 from pydantic import ValidationError
+
+from auth.settings import DEV_HMAC_SECRET, Settings
 
 _NAMES = (
     "MPFLOW_ENV",

@@ -6,6 +6,7 @@ import hmac
 import json
 
 import pytest
+
 from auth.token import TokenClaims, TokenError, issue_token, read_token
 
 SECRET = "unit-test-secret-0123456789"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from mpflow_platform.service import ServiceSpec, create_service_app
 from finance.settings import Settings
+from mpflow_platform.service import ServiceSpec, create_service_app
 
 SERVICE = "finance"
 
@@ -16,6 +16,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             name=SERVICE,
             settings=settings or Settings(),
             routers=[],
-            description="Sales with COGS and profit, cash transactions, accruals, reports (P&L, cash flow, unit economics).",
+            description=(
+                "Sales with COGS and profit, cash transactions, accruals, and reports "
+                "(P&L, cash flow, unit economics)."
+            ),
         )
     )

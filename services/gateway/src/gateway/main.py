@@ -7,7 +7,6 @@ from typing import cast
 import httpx
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from mpflow_platform.service import ServiceSpec, create_service_app
 
 from gateway.clients.auth import AuthClient
 from gateway.clients.http import create_http_client
@@ -18,6 +17,7 @@ from gateway.openapi.service import ApiDocs
 from gateway.proxy import routes as proxy_routes
 from gateway.readiness import check_services
 from gateway.settings import Settings
+from mpflow_platform.service import ServiceSpec, create_service_app
 
 
 async def open_upstreams(app: FastAPI) -> None:

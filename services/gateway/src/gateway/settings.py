@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mpflow_platform.settings import ServiceSettings
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from gateway.routing import SERVICES
+from mpflow_platform.settings import ServiceSettings
 
 
 def find_admin_ui_dir(start: Path | None = None) -> Path | None:

@@ -17,6 +17,8 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, create_model
+
 from gateway.main import create_app
 from gateway.routing import SERVICES
 from mpflow_devstack.ports import free_port
@@ -25,7 +27,6 @@ from mpflow_platform.http.middleware import GatewaySignatureMiddleware
 from mpflow_platform.http.problems import problem_response
 from mpflow_platform.settings import DEV_SIGNING_KEY
 from mpflow_testing.servers import AppServer, run_app
-from pydantic import BaseModel, create_model
 
 ALICE = Identity(
     user_id=UUID("00000000-0000-7000-8000-00000000a11c"),

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from mpflow_platform.http.identity import ANONYMOUS, HEADER, sign_identity
 from mpflow_platform.settings import DEV_SIGNING_KEY
 

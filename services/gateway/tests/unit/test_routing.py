@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from gateway import routing
 
 API_MD_ROUTERS = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from gateway.settings import Settings, find_admin_ui_dir
 
 

@@ -16,6 +16,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             name=SERVICE,
             settings=settings or Settings(),
             routers=[],
-            description="Ozon accounts, sync jobs, the rate-limited Seller API client, and the Ozon sandbox.",
+            description=(
+                "Ozon accounts, sync jobs, the rate-limited Seller API client, the Ozon sandbox."
+            ),
         )
     )

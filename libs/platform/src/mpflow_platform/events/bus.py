@@ -17,6 +17,17 @@ from mpflow_platform.events.envelope import STREAM_NAME, SUBJECT_PREFIX
 log = logging.getLogger("mpflow.events.bus")
 
 
+def raise_if_cancelling() -> None:
+    """Re-raise a cancellation that a library turned into another error.
+
+    nats-py converts a CancelledError into ConnectionClosedError in some paths; a loop that
+    retries "any error" would then never stop. Task.cancelling() still counts the request.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 def stream_config() -> StreamConfig:
     """The one stream: every `mpflow.>` subject, kept on disk, 2 min duplicate window."""
     return StreamConfig(

@@ -20,7 +20,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
 
 from mpflow_platform.db import Connection, Pool, transaction
-from mpflow_platform.events.bus import EventBus, ensure_stream
+from mpflow_platform.events.bus import EventBus, ensure_stream, raise_if_cancelling
 from mpflow_platform.events.envelope import STREAM_NAME, SUBJECT_PREFIX, Envelope
 from mpflow_platform.events.outbox import checked_schema
 from mpflow_platform.logging import request_id_var
@@ -89,6 +89,7 @@ class EventConsumer:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - wait for NATS and bind again
+                raise_if_cancelling()
                 log.warning("consumer %s interrupted: %s", self.name, exc)
                 await asyncio.sleep(1.0)
 
@@ -99,9 +100,11 @@ class EventConsumer:
             try:
                 msgs: list[Msg] = await fetch(self.batch_size, timeout=1.0)
             except (NatsTimeoutError, TimeoutError):
+                raise_if_cancelling()
                 errors = 0
                 continue
             except Exception:
+                raise_if_cancelling()
                 errors += 1
                 if errors >= 5:
                     raise  # bind again: the consumer may be gone
@@ -139,6 +142,7 @@ class EventConsumer:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - never ack a failure
+            raise_if_cancelling()
             await self._on_failure(msg, event, exc)
         finally:
             request_id_var.reset(token)
@@ -147,8 +151,13 @@ class EventConsumer:
         delivered = msg.metadata.num_delivered or 1
         log.warning(
             "handler failed",
-            extra={"consumer": self.name, "event_id": str(event.id), "subject": msg.subject,
-                   "delivery": delivered, "error": f"{type(exc).__name__}: {exc}"[:300]},
+            extra={
+                "consumer": self.name,
+                "event_id": str(event.id),
+                "subject": msg.subject,
+                "delivery": delivered,
+                "error": f"{type(exc).__name__}: {exc}"[:300],
+            },
         )
         if delivered >= self.max_deliver:
             await self._dead_letter(msg, f"{type(exc).__name__}: {exc}")

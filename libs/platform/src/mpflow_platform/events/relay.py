@@ -1,8 +1,8 @@
 """The outbox relay: publishes pending outbox rows to JetStream, in order, until NATS takes them.
 
 Rows are claimed under a per-schema advisory lock (replicas of a service take turns, so
-order is kept), published with `Nats-Msg-Id` = event id (JetStream drops a duplicate within its window,
-and consumers' inboxes drop the rest), and marked sent in the same transaction. A failed
+order is kept), published with `Nats-Msg-Id` = event id (JetStream drops a duplicate within
+its window, and consumers' inboxes drop the rest), and marked sent in the same transaction. A failed
 publish leaves the row pending, records the error and backs off; LISTEN/NOTIFY wakes the relay
 when a transaction commits new rows, and a poll covers a missed notification.
 """
@@ -18,7 +18,7 @@ import logging
 import asyncpg
 
 from mpflow_platform.db import Pool
-from mpflow_platform.events.bus import EventBus, ensure_stream
+from mpflow_platform.events.bus import EventBus, ensure_stream, raise_if_cancelling
 from mpflow_platform.events.outbox import checked_schema, notify_channel
 
 log = logging.getLogger("mpflow.events.relay")
@@ -67,6 +67,7 @@ class OutboxRelay:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - keep relaying whatever went wrong
+                raise_if_cancelling()
                 log.warning("outbox publish failed, will retry: %s", exc)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self.max_backoff)

@@ -36,11 +36,15 @@ class HttpMetrics:
     def __init__(self, service: str) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
-            "http_requests_total", "HTTP requests", ["service", "method", "route", "status"],
+            "http_requests_total",
+            "HTTP requests",
+            ["service", "method", "route", "status"],
             registry=self.registry,
         )
         self.latency = Histogram(
-            "http_request_duration_seconds", "HTTP request latency", ["service", "method", "route"],
+            "http_request_duration_seconds",
+            "HTTP request latency",
+            ["service", "method", "route"],
             registry=self.registry,
         )
         self.service = service
@@ -84,8 +88,12 @@ class RequestContextMiddleware:
             if scope["path"] not in ("/health", "/metrics"):
                 log.info(
                     "request",
-                    extra={"method": scope["method"], "path": scope["path"], "status": status,
-                           "duration_ms": round(elapsed * 1000, 1)},
+                    extra={
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status,
+                        "duration_ms": round(elapsed * 1000, 1),
+                    },
                 )
             request_id_var.reset(token)
 
@@ -108,8 +116,10 @@ class GatewaySignatureMiddleware:
             )
         except IdentityError as exc:
             response = problem_response(
-                401, f"{exc}: this service only answers calls signed by the gateway",
-                error_code="gateway_signature_required", instance=scope["path"],
+                401,
+                f"{exc}: this service only answers calls signed by the gateway",
+                error_code="gateway_signature_required",
+                instance=scope["path"],
             )
             await response(scope, receive, send)
             return

@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
+from fastapi import Query
 from pydantic import BaseModel
 
 from mpflow_platform.http.problems import BadRequest
@@ -16,6 +17,16 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 #: Offsets beyond this are not pages anyone reached by following next_cursor.
 MAX_OFFSET = 2**31 - 1
+
+
+# The query parameters every list endpoint takes. PostgreSQL text cannot hold NUL, so a
+# search containing one is a 422 here rather than a database error.
+SearchQuery = Annotated[
+    str | None, Query(max_length=200, pattern=r"^[^\x00]*$", description="search text")
+]
+SortParam = Annotated[str | None, Query(max_length=100, description="field:asc|desc")]
+LimitParam = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")]
+CursorParam = Annotated[str | None, Query(max_length=200, description="next_cursor of a page")]
 
 
 class Page(BaseModel, Generic[T]):
@@ -44,8 +55,9 @@ def parse_sort(value: str | None, allowed: dict[str, str], default: str) -> Sort
             error_code="invalid_sort",
         )
     if direction not in ("asc", "desc"):
-        raise BadRequest(f"sort direction must be asc or desc, not {direction!r}",
-                         error_code="invalid_sort")
+        raise BadRequest(
+            f"sort direction must be asc or desc, not {direction!r}", error_code="invalid_sort"
+        )
     return Sort(allowed[field], direction == "desc")
 
 
@@ -64,8 +76,10 @@ def decode_cursor(cursor: str | None) -> int:
         if kind != "o" or not 0 <= offset <= MAX_OFFSET:
             raise ValueError(raw)
     except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
-        raise BadRequest("the cursor is not valid; pass next_cursor from a previous page",
-                         error_code="invalid_cursor") from exc
+        raise BadRequest(
+            "the cursor is not valid; pass next_cursor from a previous page",
+            error_code="invalid_cursor",
+        ) from exc
     return offset
 
 

@@ -14,10 +14,19 @@ log = logging.getLogger("mpflow.http")
 
 PROBLEM_JSON = "application/problem+json"
 _TITLES = {
-    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-    405: "Method Not Allowed", 409: "Conflict", 413: "Payload Too Large",
-    415: "Unsupported Media Type", 422: "Unprocessable Content", 429: "Too Many Requests",
-    500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Payload Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
     504: "Gateway Timeout",
 }
 
@@ -99,15 +108,22 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ProblemError)
         return problem_response(
-            exc.status, exc.detail, error_code=exc.error_code, instance=request.url.path,
-            headers=exc.headers(), **exc.extra,
+            exc.status,
+            exc.detail,
+            error_code=exc.error_code,
+            instance=request.url.path,
+            headers=exc.headers(),
+            **exc.extra,
         )
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
         return problem_response(
-            422, "The request is not valid: see invalid_params.", error_code="validation_error",
-            instance=request.url.path, invalid_params=_invalid_params(exc),
+            422,
+            "The request is not valid: see invalid_params.",
+            error_code="validation_error",
+            instance=request.url.path,
+            invalid_params=_invalid_params(exc),
         )
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
@@ -115,15 +131,20 @@ def install_problem_handlers(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "")
         code = _TITLES.get(exc.status_code, "error").lower().replace(" ", "_")
         return problem_response(
-            exc.status_code, detail, error_code=code, instance=request.url.path,
+            exc.status_code,
+            detail,
+            error_code=code,
+            instance=request.url.path,
             headers=dict(exc.headers or {}),
         )
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error")
         return problem_response(
-            500, "An unexpected error occurred; it has been logged with the request id.",
-            error_code="internal_error", instance=request.url.path,
+            500,
+            "An unexpected error occurred; it has been logged with the request id.",
+            error_code="internal_error",
+            instance=request.url.path,
         )
 
     app.add_exception_handler(ProblemError, on_problem)

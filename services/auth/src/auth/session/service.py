@@ -7,10 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from mpflow_platform.db import Pool, transaction
-from mpflow_platform.http.identity import Identity
-from mpflow_platform.ids import uuid7
-
 from auth.errors import InvalidCredentials, InvalidToken
 from auth.password import DUMMY_HASH, verify_password
 from auth.session import repository
@@ -18,6 +14,9 @@ from auth.token import TokenClaims, TokenError, issue_token, read_token
 from auth.user import repository as user_repository
 from auth.user.model import normalize_username, username_problem
 from auth.user.schemas import UserRead
+from mpflow_platform.db import Pool, transaction
+from mpflow_platform.http.identity import Identity
+from mpflow_platform.ids import uuid7
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,6 @@ import asyncio
 import hashlib
 from uuid import UUID
 
-from mpflow_platform.db import Connection, Pool, transaction
-from mpflow_platform.http.identity import Identity
-from mpflow_platform.ids import uuid7
-
 from auth.errors import (
     AccountNotFound,
     BootstrapError,
@@ -23,6 +19,9 @@ from auth.password import hash_password, password_problem
 from auth.user import repository
 from auth.user.model import ROLES, normalize_username, username_problem
 from auth.user.schemas import UserRead
+from mpflow_platform.db import Connection, Pool, transaction
+from mpflow_platform.http.identity import Identity
+from mpflow_platform.ids import uuid7
 
 #: Serializes bootstrap across replicas starting together ("mpflow-auth-bootstrap" folded).
 BOOTSTRAP_LOCK_KEY = int.from_bytes(

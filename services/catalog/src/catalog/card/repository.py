@@ -24,7 +24,10 @@ async def insert_card(
         ON CONFLICT (user_id, sku) DO NOTHING
         RETURNING id, sku, title, status, created_at, updated_at
         """,
-        card_id, user_id, sku, title,
+        card_id,
+        user_id,
+        sku,
+        title,
     )
     return row
 
@@ -33,7 +36,8 @@ async def get_card(tx: Connection, *, user_id: UUID, card_id: UUID) -> asyncpg.R
     row: asyncpg.Record | None = await tx.fetchrow(
         "SELECT id, sku, title, status, created_at, updated_at FROM catalog.master_cards "
         "WHERE user_id = $1 AND id = $2",
-        user_id, card_id,
+        user_id,
+        card_id,
     )
     return row
 
@@ -50,6 +54,8 @@ async def list_cards(
     rows = await tx.fetch(
         f"SELECT id, sku, title, status, created_at, updated_at FROM catalog.master_cards "
         f"WHERE {where} ORDER BY {sort.sql}, id LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}",
-        *args, limit, offset,
+        *args,
+        limit,
+        offset,
     )
     return list(rows), int(total)

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, status
 
 from catalog.card import service
 from catalog.card.repository import SORTABLE
 from catalog.card.schemas import CardCreate, CardRead
 from mpflow_platform.http.deps import CurrentIdentity, DbPool
-from mpflow_platform.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, parse_sort
+from mpflow_platform.http.pagination import (
+    DEFAULT_LIMIT,
+    CursorParam,
+    LimitParam,
+    Page,
+    SearchQuery,
+    SortParam,
+    decode_cursor,
+    parse_sort,
+)
 
 router = APIRouter(prefix="/v1/admin/master-cards", tags=["catalog"])
 
@@ -26,15 +34,19 @@ async def post_master_card(body: CardCreate, pool: DbPool, identity: CurrentIden
 async def list_master_cards(
     pool: DbPool,
     identity: CurrentIdentity,
-    q: Annotated[str | None, Query(max_length=200)] = None,
-    sort: Annotated[str | None, Query(description="field:asc|desc")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    q: SearchQuery = None,
+    sort: SortParam = None,
+    limit: LimitParam = DEFAULT_LIMIT,
+    cursor: CursorParam = None,
 ) -> Page[CardRead]:
     """The tenant's cards, searchable by SKU or title."""
     return await service.list_cards(
-        pool=pool, identity=identity, q=q, sort=parse_sort(sort, SORTABLE, "created_at:desc"),
-        limit=limit, offset=decode_cursor(cursor),
+        pool=pool,
+        identity=identity,
+        q=q,
+        sort=parse_sort(sort, SORTABLE, "created_at:desc"),
+        limit=limit,
+        offset=decode_cursor(cursor),
     )
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import httpx
-from mpflow_platform.http.identity import ANONYMOUS, HEADER, Identity, sign_identity
-from mpflow_platform.http.middleware import REQUEST_ID_HEADER
-from mpflow_platform.logging import request_id_var
 
 from gateway.clients.http import upstream_failure
 from gateway.errors import UpstreamError
+from mpflow_platform.http.identity import ANONYMOUS, HEADER, Identity, sign_identity
+from mpflow_platform.http.middleware import REQUEST_ID_HEADER
+from mpflow_platform.logging import request_id_var
 
 AUTHENTICATE_PATH = "/internal/authenticate"
 

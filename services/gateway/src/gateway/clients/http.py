@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import httpx
-from mpflow_platform.http.problems import ProblemError
 
 from gateway.errors import UpstreamTimeout, UpstreamUnavailable
 from gateway.settings import Settings
+from mpflow_platform.http.problems import ProblemError
 
 
 def create_http_client(settings: Settings) -> httpx.AsyncClient:

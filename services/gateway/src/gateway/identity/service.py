@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from mpflow_platform.http.identity import Identity
-
 from gateway.clients.auth import AuthClient
 from gateway.errors import CredentialRejected, CredentialRequired
 from gateway.identity.cache import IdentityCache
+from mpflow_platform.http.identity import Identity
 
 
 class Authenticator:

@@ -8,9 +8,9 @@ import fastapi_offline
 from fastapi import APIRouter
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
-from mpflow_platform.http.problems import NotFound
 
 from gateway.deps import Docs
+from mpflow_platform.http.problems import NotFound
 
 router = APIRouter(include_in_schema=False)
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from mpflow_platform.http.identity import ANONYMOUS
 
 from gateway import routing
 from gateway.deps import Auth, GatewaySettings, Http
 from gateway.errors import UnknownRoute
 from gateway.identity.credential import credential_from
 from gateway.proxy.service import UpstreamResponse, forward
+from mpflow_platform.http.identity import ANONYMOUS
 
 router = APIRouter()
 

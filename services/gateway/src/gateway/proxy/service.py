@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import httpx
-from mpflow_platform.http.identity import Identity, sign_identity
-from mpflow_platform.logging import request_id_var
 from starlette.requests import Request
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from gateway.clients.http import upstream_failure
 from gateway.proxy.headers import downstream_headers, upstream_headers
+from mpflow_platform.http.identity import Identity, sign_identity
+from mpflow_platform.logging import request_id_var
 
 
 def _has_body(request: Request) -> bool:

@@ -8,7 +8,13 @@ from mpflow_platform.db import Connection
 
 
 async def upsert_card(
-    *, tx: Connection, user_id: UUID, card_id: UUID, sku: str, title: str, status: str,
+    *,
+    tx: Connection,
+    user_id: UUID,
+    card_id: UUID,
+    sku: str,
+    title: str,
+    status: str,
     event_id: UUID,
 ) -> None:
     """Insert or refresh the copy of one card (inside the consumer's transaction)."""
@@ -20,5 +26,10 @@ async def upsert_card(
         SET sku = EXCLUDED.sku, title = EXCLUDED.title, status = EXCLUDED.status,
             source_event_id = EXCLUDED.source_event_id, updated_at = now()
         """,
-        user_id, card_id, sku, title, status, event_id,
+        user_id,
+        card_id,
+        sku,
+        title,
+        status,
+        event_id,
     )

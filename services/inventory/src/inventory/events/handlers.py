@@ -13,8 +13,13 @@ async def on_card_created(tx: Connection, event: Envelope) -> None:
     assert event.user_id is not None, "catalog.card.created always names its tenant"
     card = CardCreated.model_validate(event.data)
     await card_copy_service.upsert_card(
-        tx=tx, user_id=event.user_id, card_id=card.card_id, sku=card.sku, title=card.title,
-        status=card.status, event_id=event.id,
+        tx=tx,
+        user_id=event.user_id,
+        card_id=card.card_id,
+        sku=card.sku,
+        title=card.title,
+        status=card.status,
+        event_id=event.id,
     )
 
 

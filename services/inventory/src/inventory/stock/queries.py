@@ -25,6 +25,8 @@ async def list_active_cards(
     rows = await tx.fetch(
         f"SELECT card_id, sku, title FROM inventory.cards WHERE {where} "
         f"ORDER BY {sort.sql}, card_id LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}",
-        *args, limit, offset,
+        *args,
+        limit,
+        offset,
     )
     return list(rows), int(total)

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from inventory.stock import service
 from inventory.stock.queries import SORTABLE
 from inventory.stock.schemas import StockRow
 from mpflow_platform.http.deps import CurrentIdentity, DbPool
-from mpflow_platform.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, parse_sort
+from mpflow_platform.http.pagination import (
+    DEFAULT_LIMIT,
+    CursorParam,
+    LimitParam,
+    Page,
+    SearchQuery,
+    SortParam,
+    decode_cursor,
+    parse_sort,
+)
 
 router = APIRouter(prefix="/v1/admin/inventory", tags=["inventory"])
 
@@ -19,13 +26,17 @@ router = APIRouter(prefix="/v1/admin/inventory", tags=["inventory"])
 async def get_inventory(
     pool: DbPool,
     identity: CurrentIdentity,
-    q: Annotated[str | None, Query(max_length=200)] = None,
-    sort: Annotated[str | None, Query(description="field:asc|desc")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    q: SearchQuery = None,
+    sort: SortParam = None,
+    limit: LimitParam = DEFAULT_LIMIT,
+    cursor: CursorParam = None,
 ) -> Page[StockRow]:
     """Stock per card (and per location once goods move)."""
     return await service.overview(
-        pool=pool, identity=identity, q=q, sort=parse_sort(sort, SORTABLE, "sku:asc"),
-        limit=limit, offset=decode_cursor(cursor),
+        pool=pool,
+        identity=identity,
+        q=q,
+        sort=parse_sort(sort, SORTABLE, "sku:asc"),
+        limit=limit,
+        offset=decode_cursor(cursor),
     )

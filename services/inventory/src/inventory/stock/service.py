@@ -22,8 +22,14 @@ async def overview(
         )
     # Lots and the ledger arrive with supplier orders; until then every card holds nothing.
     items = [
-        StockRow(card_id=r["card_id"], sku=r["sku"], title=r["title"], quantity=0,
-                 value=Decimal("0"), locations=[])
+        StockRow(
+            card_id=r["card_id"],
+            sku=r["sku"],
+            title=r["title"],
+            quantity=0,
+            value=Decimal("0"),
+            locations=[],
+        )
         for r in rows
     ]
     return Page[StockRow](items=items, total=total, next_cursor=next_cursor(offset, limit, total))

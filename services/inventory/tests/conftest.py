@@ -1,0 +1,201 @@
+"""Fixtures for the inventory tests: the real app (its consumer runs in the lifespan) on this
+test's PostgreSQL and NATS, gateway-signed clients, SQL access and a JetStream producer."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from uuid import UUID
+
+import asyncpg
+import httpx
+import nats
+import pytest
+from nats.js.errors import NotFoundError
+
+from inventory.main import SERVICE, create_app
+from mpflow_platform.events import Envelope
+from mpflow_platform.events.bus import ensure_stream
+from mpflow_platform.events.envelope import STREAM_NAME
+from mpflow_platform.http.identity import ANONYMOUS, Identity
+from mpflow_testing.identity import signed_headers
+from mpflow_testing.servers import run_app
+
+ALICE = Identity(
+    user_id=UUID("00000000-0000-7000-8000-00000000a11c"),
+    username="alice",
+    role="owner",
+    credential="session",
+)
+BOB = Identity(
+    user_id=UUID("00000000-0000-7000-8000-000000000b0b"),
+    username="bob",
+    role="owner",
+    credential="session",
+)
+_CLEARED = ("GATEWAY_SIGNING_KEY", "MIGRATIONS_DIR", "APPLY_MIGRATIONS", "LOG_LEVEL")
+
+T = TypeVar("T")
+Db = Callable[..., list[dict[str, Any]]]
+Client = Callable[[Identity], httpx.Client]
+
+
+def wait_until(check: Callable[[], T], *, timeout: float = 15.0) -> T:
+    """Poll `check` until it returns something truthy (tests assert *that*, bench/ *how fast*)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s (last value: {value!r})")
+        time.sleep(0.05)
+
+
+class GatewayAuth(httpx.Auth):
+    """Signs every request with `identity`, as the gateway does."""
+
+    def __init__(self, identity: Identity) -> None:
+        self.identity = identity
+
+    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+        request.headers.update(signed_headers(self.identity, request.method, request.url.path))
+        yield request
+
+
+@pytest.fixture
+def start_inventory(
+    monkeypatch: pytest.MonkeyPatch, database_url: str, nats_url: str
+) -> Iterator[Callable[[], str]]:
+    """`start_inventory()` runs the inventory service for the rest of the test; its base URL."""
+    for name in _CLEARED:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MPFLOW_ENV", "test")
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("NATS_URL", nats_url)
+    with ExitStack() as stack:
+        yield lambda: stack.enter_context(run_app(create_app()))
+
+
+@pytest.fixture
+def inventory_url(start_inventory: Callable[[], str]) -> str:
+    """Base URL of a running inventory service (migrations applied by its start-up)."""
+    return start_inventory()
+
+
+@pytest.fixture
+def client_of(inventory_url: str) -> Iterator[Client]:
+    """`client_of(identity)`: an HTTP client of inventory signing its calls for `identity`."""
+    clients: list[httpx.Client] = []
+
+    def make(identity: Identity) -> httpx.Client:
+        c = httpx.Client(
+            base_url=inventory_url, auth=GatewayAuth(identity), timeout=30, trust_env=False
+        )
+        clients.append(c)
+        return c
+
+    yield make
+    for c in clients:
+        c.close()
+
+
+@pytest.fixture
+def alice(client_of: Client) -> httpx.Client:
+    return client_of(ALICE)
+
+
+@pytest.fixture
+def bob(client_of: Client) -> httpx.Client:
+    return client_of(BOB)
+
+
+@pytest.fixture
+def anonymous(client_of: Client) -> httpx.Client:
+    """Signed by the gateway, but nobody is signed in."""
+    return client_of(ANONYMOUS)
+
+
+@pytest.fixture
+def unsigned(inventory_url: str) -> Iterator[httpx.Client]:
+    """A client that bypasses the gateway: no identity header at all."""
+    with httpx.Client(base_url=inventory_url, timeout=30, trust_env=False) as c:
+        yield c
+
+
+@pytest.fixture
+def db(database_url: str) -> Db:
+    """Run one SQL statement against the test database; rows as dicts, json decoded."""
+
+    async def _run(query: str, *args: Any) -> list[dict[str, Any]]:
+        conn = await asyncpg.connect(database_url)
+        try:
+            await conn.set_type_codec(
+                "jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+            )
+            return [dict(r) for r in await conn.fetch(query, *args)]
+        finally:
+            await conn.close()
+
+    def run(query: str, *args: Any) -> list[dict[str, Any]]:
+        return asyncio.run(_run(query, *args))
+
+    return run
+
+
+@dataclass
+class JetStream:
+    """Publishes envelopes as a producer's relay does, and reads the inventory consumer's state."""
+
+    url: str
+
+    def publish(self, event: Envelope, *, msg_id: str | None = None) -> tuple[int, bool]:
+        """Publish `event` on its subject with `Nats-Msg-Id` (default: the event id).
+
+        Returns the stream sequence and whether JetStream dropped it as a duplicate.
+        """
+
+        async def _publish() -> tuple[int, bool]:
+            nc = await nats.connect(self.url)
+            try:
+                js = nc.jetstream()
+                await ensure_stream(js)
+                ack = await js.publish(
+                    event.subject,
+                    event.model_dump_json().encode(),
+                    headers={"Nats-Msg-Id": msg_id or str(event.id)},
+                )
+            finally:
+                await nc.close()
+            return ack.seq, bool(ack.duplicate)
+
+        return asyncio.run(_publish())
+
+    def acked_up_to(self, consumer: str = SERVICE) -> int:
+        """The stream sequence up to which `consumer` has acked everything (0 when unbound)."""
+
+        async def _floor() -> int:
+            nc = await nats.connect(self.url)
+            try:
+                info = await nc.jetstream().consumer_info(STREAM_NAME, consumer)
+            except NotFoundError:
+                return 0
+            finally:
+                await nc.close()
+            return info.ack_floor.stream_seq if info.ack_floor else 0
+
+        return asyncio.run(_floor())
+
+    def wait_handled(self, seq: int, consumer: str = SERVICE) -> None:
+        """Wait until `consumer` has handled (and acked) every message up to `seq`."""
+        wait_until(lambda: self.acked_up_to(consumer) >= seq)
+
+
+@pytest.fixture
+def jetstream(nats_url: str) -> JetStream:
+    return JetStream(nats_url)
