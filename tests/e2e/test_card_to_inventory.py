@@ -6,8 +6,8 @@ import uuid
 
 import httpx
 
+from mpflow_testing.waiting import wait_until
 from tests.e2e.conftest import RunningSystem
-from tests.e2e.helpers import wait_until
 
 
 def inventory_skus(client: httpx.Client) -> set[str]:

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from mpflow_devstack.ports import free_port
-from tests.e2e.helpers import wait_until
+from mpflow_testing.waiting import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 CREDENTIALS = re.compile(r"sign in as:\s+(\S+) / (\S+)")

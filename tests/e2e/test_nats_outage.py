@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 import uuid
 
+from mpflow_testing.waiting import wait_until
 from tests.e2e.conftest import RunningSystem
-from tests.e2e.helpers import wait_until
 
 
 def test_cards_created_while_nats_is_down_for_10_s_all_reach_inventory(

@@ -4,15 +4,12 @@ test's PostgreSQL and NATS, gateway-signed clients, SQL access and a JetStream p
 from __future__ import annotations
 
 import asyncio
-import json
-import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from uuid import UUID
 
-import asyncpg
 import httpx
 import nats
 import pytest
@@ -23,8 +20,9 @@ from mpflow_platform.events import Envelope
 from mpflow_platform.events.bus import ensure_stream
 from mpflow_platform.events.envelope import STREAM_NAME
 from mpflow_platform.http.identity import ANONYMOUS, Identity
-from mpflow_testing.identity import signed_headers
+from mpflow_testing.identity import GatewayAuth
 from mpflow_testing.servers import run_app
+from mpflow_testing.waiting import wait_until
 
 ALICE = Identity(
     user_id=UUID("00000000-0000-7000-8000-00000000a11c"),
@@ -38,46 +36,15 @@ BOB = Identity(
     role="owner",
     credential="session",
 )
-_CLEARED = ("GATEWAY_SIGNING_KEY", "MIGRATIONS_DIR", "APPLY_MIGRATIONS", "LOG_LEVEL")
 
 T = TypeVar("T")
 Db = Callable[..., list[dict[str, Any]]]
 Client = Callable[[Identity], httpx.Client]
 
 
-def wait_until(check: Callable[[], T], *, timeout: float = 15.0) -> T:
-    """Poll `check` until it returns something truthy (tests assert *that*, bench/ *how fast*)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s (last value: {value!r})")
-        time.sleep(0.05)
-
-
-class GatewayAuth(httpx.Auth):
-    """Signs every request with `identity`, as the gateway does."""
-
-    def __init__(self, identity: Identity) -> None:
-        self.identity = identity
-
-    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
-        request.headers.update(signed_headers(self.identity, request.method, request.url.path))
-        yield request
-
-
 @pytest.fixture
-def start_inventory(
-    monkeypatch: pytest.MonkeyPatch, database_url: str, nats_url: str
-) -> Iterator[Callable[[], str]]:
+def start_inventory(service_env: Callable[..., None]) -> Iterator[Callable[[], str]]:
     """`start_inventory()` runs the inventory service for the rest of the test; its base URL."""
-    for name in _CLEARED:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("MPFLOW_ENV", "test")
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("NATS_URL", nats_url)
     with ExitStack() as stack:
         yield lambda: stack.enter_context(run_app(create_app()))
 
@@ -126,26 +93,6 @@ def unsigned(inventory_url: str) -> Iterator[httpx.Client]:
     """A client that bypasses the gateway: no identity header at all."""
     with httpx.Client(base_url=inventory_url, timeout=30, trust_env=False) as c:
         yield c
-
-
-@pytest.fixture
-def db(database_url: str) -> Db:
-    """Run one SQL statement against the test database; rows as dicts, json decoded."""
-
-    async def _run(query: str, *args: Any) -> list[dict[str, Any]]:
-        conn = await asyncpg.connect(database_url)
-        try:
-            await conn.set_type_codec(
-                "jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
-            )
-            return [dict(r) for r in await conn.fetch(query, *args)]
-        finally:
-            await conn.close()
-
-    def run(query: str, *args: Any) -> list[dict[str, Any]]:
-        return asyncio.run(_run(query, *args))
-
-    return run
 
 
 @dataclass

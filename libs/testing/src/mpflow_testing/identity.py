@@ -1,8 +1,12 @@
-"""Headers a test sends to call a service directly, as the gateway would."""
+"""Calling a service directly, as the gateway would (identity signed per request)."""
 
 from __future__ import annotations
 
-from mpflow_platform.http.identity import HEADER, Identity, sign_identity
+from collections.abc import Generator
+
+import httpx
+
+from mpflow_platform.http.identity import ANONYMOUS, HEADER, Identity, sign_identity
 from mpflow_platform.settings import DEV_SIGNING_KEY
 
 
@@ -10,3 +14,17 @@ def signed_headers(
     identity: Identity, method: str, path: str, key: str = DEV_SIGNING_KEY
 ) -> dict[str, str]:
     return {HEADER: sign_identity(identity, key=key, method=method, path=path)}
+
+
+class GatewayAuth(httpx.Auth):
+    """httpx auth that signs every request for `identity`, as the gateway does."""
+
+    def __init__(self, identity: Identity = ANONYMOUS, key: str = DEV_SIGNING_KEY) -> None:
+        self.identity = identity
+        self.key = key
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers.update(
+            signed_headers(self.identity, request.method, request.url.path, self.key)
+        )
+        yield request

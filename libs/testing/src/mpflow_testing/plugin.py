@@ -4,12 +4,14 @@ taken from TEST_DATABASE_URL / TEST_NATS_URL) and a fresh database per test."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -108,3 +110,46 @@ def database_url(pg_url: str) -> Iterator[str]:
     asyncio.run(_create_database(pg_url, name))
     yield with_database(pg_url, name)
     asyncio.run(_drop_database(pg_url, name))
+
+
+#: Settings a developer's shell might carry that would leak into a service under test.
+_LEAKY_ENV = ("GATEWAY_SIGNING_KEY", "MIGRATIONS_DIR", "APPLY_MIGRATIONS", "LOG_LEVEL")
+
+
+@pytest.fixture
+def service_env(
+    monkeypatch: pytest.MonkeyPatch, database_url: str, nats_url: str
+) -> Callable[..., None]:
+    """`service_env(NAME=value, ...)`: the environment a service reads in create_app():
+    this test's database and NATS, MPFLOW_ENV=test, plus any extra settings."""
+    for name in _LEAKY_ENV:
+        monkeypatch.delenv(name, raising=False)
+
+    def apply(**extra: str) -> None:
+        base = {"MPFLOW_ENV": "test", "DATABASE_URL": database_url, "NATS_URL": nats_url}
+        for name, value in {**base, **extra}.items():
+            monkeypatch.setenv(name, value)
+
+    apply()
+    return apply
+
+
+@pytest.fixture
+def db(database_url: str) -> Callable[..., list[dict[str, Any]]]:
+    """`db(sql, *args)`: run one statement on this test's database; rows as dicts (json
+    decoded). For arranging and checking state from synchronous tests."""
+
+    async def _run(query: str, *args: Any) -> list[dict[str, Any]]:
+        conn = await asyncpg.connect(database_url)
+        try:
+            await conn.set_type_codec(
+                "jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+            )
+            return [dict(r) for r in await conn.fetch(query, *args)]
+        finally:
+            await conn.close()
+
+    def run(query: str, *args: Any) -> list[dict[str, Any]]:
+        return asyncio.run(_run(query, *args))
+
+    return run

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel
@@ -91,3 +92,60 @@ def like_pattern(text: str) -> str:
     """`%text%` for ILIKE with the wildcard characters of `text` escaped."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+@dataclass(frozen=True)
+class PageQuery:
+    """What one list request asks for: search text, order, and the window."""
+
+    q: str | None
+    sort: Sort
+    limit: int
+    offset: int
+
+
+async def fetch_page(
+    tx: Any,
+    *,
+    columns: str,
+    table: str,
+    where: str,
+    args: Sequence[Any],
+    search_columns: Sequence[str],
+    tie_breaker: str,
+    page: PageQuery,
+) -> tuple[list[Any], int]:
+    """Rows of one page and the total matching rows, for `SELECT columns FROM table WHERE
+    where` (which must scope by user_id), narrowed by `q` over `search_columns` (ILIKE)."""
+    params = list(args)
+    if page.q:
+        params.append(like_pattern(page.q))
+        ors = " OR ".join(f"{c} ILIKE ${len(params)}" for c in search_columns)
+        where = f"({where}) AND ({ors})"
+    total = await tx.fetchval(f"SELECT count(*) FROM {table} WHERE {where}", *params)
+    rows = await tx.fetch(
+        f"SELECT {columns} FROM {table} WHERE {where} ORDER BY {page.sort.sql}, {tie_breaker} "
+        f"LIMIT ${len(params) + 1} OFFSET ${len(params) + 2}",
+        *params,
+        page.limit,
+        page.offset,
+    )
+    return list(rows), int(total)
+
+
+def page_query(
+    *,
+    q: str | None,
+    sort: str | None,
+    limit: int,
+    cursor: str | None,
+    sortable: dict[str, str],
+    default_sort: str,
+) -> PageQuery:
+    """The list query parameters of a request, validated (400 for a bad sort or cursor)."""
+    return PageQuery(
+        q=q,
+        sort=parse_sort(sort, sortable, default_sort),
+        limit=limit,
+        offset=decode_cursor(cursor),
+    )

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 import asyncpg
 
 from mpflow_platform.db import Connection
-from mpflow_platform.http.pagination import Sort, like_pattern
+from mpflow_platform.http.pagination import PageQuery, fetch_page
 
 SORTABLE = {"sku": "sku", "title": "title", "created_at": "created_at"}
 
@@ -43,19 +42,15 @@ async def get_card(tx: Connection, *, user_id: UUID, card_id: UUID) -> asyncpg.R
 
 
 async def list_cards(
-    tx: Connection, *, user_id: UUID, q: str | None, sort: Sort, limit: int, offset: int
+    tx: Connection, *, user_id: UUID, page: PageQuery
 ) -> tuple[list[asyncpg.Record], int]:
-    where = "user_id = $1"
-    args: list[Any] = [user_id]
-    if q:
-        args.append(like_pattern(q))
-        where += f" AND (sku ILIKE ${len(args)} OR title ILIKE ${len(args)})"
-    total = await tx.fetchval(f"SELECT count(*) FROM catalog.master_cards WHERE {where}", *args)
-    rows = await tx.fetch(
-        f"SELECT id, sku, title, status, created_at, updated_at FROM catalog.master_cards "
-        f"WHERE {where} ORDER BY {sort.sql}, id LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}",
-        *args,
-        limit,
-        offset,
+    return await fetch_page(
+        tx,
+        columns="id, sku, title, status, created_at, updated_at",
+        table="catalog.master_cards",
+        where="user_id = $1",
+        args=[user_id],
+        search_columns=("sku", "title"),
+        tie_breaker="id",
+        page=page,
     )
-    return list(rows), int(total)

@@ -17,8 +17,7 @@ from mpflow_platform.http.pagination import (
     Page,
     SearchQuery,
     SortParam,
-    decode_cursor,
-    parse_sort,
+    page_query,
 )
 
 router = APIRouter(prefix="/v1/admin/master-cards", tags=["catalog"])
@@ -43,10 +42,14 @@ async def list_master_cards(
     return await service.list_cards(
         pool=pool,
         identity=identity,
-        q=q,
-        sort=parse_sort(sort, SORTABLE, "created_at:desc"),
-        limit=limit,
-        offset=decode_cursor(cursor),
+        page=page_query(
+            q=q,
+            sort=sort,
+            limit=limit,
+            cursor=cursor,
+            sortable=SORTABLE,
+            default_sort="created_at:desc",
+        ),
     )
 
 

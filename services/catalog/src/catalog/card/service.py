@@ -11,7 +11,7 @@ from catalog.events.published import CARD_CREATED, CardCreated
 from mpflow_platform.db import Pool, transaction
 from mpflow_platform.events import new_event, outbox
 from mpflow_platform.http.identity import Identity
-from mpflow_platform.http.pagination import Page, Sort, next_cursor
+from mpflow_platform.http.pagination import Page, PageQuery, next_cursor
 from mpflow_platform.ids import uuid7
 
 SCHEMA = "catalog"
@@ -45,17 +45,13 @@ async def get_card(*, pool: Pool, identity: Identity, card_id: UUID) -> CardRead
     return CardRead(**dict(row))
 
 
-async def list_cards(
-    *, pool: Pool, identity: Identity, q: str | None, sort: Sort, limit: int, offset: int
-) -> Page[CardRead]:
+async def list_cards(*, pool: Pool, identity: Identity, page: PageQuery) -> Page[CardRead]:
     """A page of the caller's cards."""
     assert identity.user_id is not None
     async with transaction(pool, user_id=identity.user_id) as tx:
-        rows, total = await repository.list_cards(
-            tx, user_id=identity.user_id, q=q, sort=sort, limit=limit, offset=offset
-        )
+        rows, total = await repository.list_cards(tx, user_id=identity.user_id, page=page)
     return Page[CardRead](
         items=[CardRead(**dict(r)) for r in rows],
         total=total,
-        next_cursor=next_cursor(offset, limit, total),
+        next_cursor=next_cursor(page.offset, page.limit, total),
     )

@@ -15,8 +15,7 @@ from mpflow_platform.http.pagination import (
     Page,
     SearchQuery,
     SortParam,
-    decode_cursor,
-    parse_sort,
+    page_query,
 )
 
 router = APIRouter(prefix="/v1/admin/inventory", tags=["inventory"])
@@ -35,8 +34,12 @@ async def get_inventory(
     return await service.overview(
         pool=pool,
         identity=identity,
-        q=q,
-        sort=parse_sort(sort, SORTABLE, "sku:asc"),
-        limit=limit,
-        offset=decode_cursor(cursor),
+        page=page_query(
+            q=q,
+            sort=sort,
+            limit=limit,
+            cursor=cursor,
+            sortable=SORTABLE,
+            default_sort="sku:asc",
+        ),
     )

@@ -1,4 +1,4 @@
-"""Small helpers of the end-to-end tests."""
+"""Waiting for something that happens asynchronously (an event consumed, a row written)."""
 
 from __future__ import annotations
 
