@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import httpx
@@ -72,7 +73,9 @@ def test_a_second_tenant_sees_nothing_of_the_first(system: RunningSystem) -> Non
     assert own.status_code == 201
 
 
-def test_the_request_id_travels_from_the_gateway_into_the_event(system: RunningSystem) -> None:
+def test_the_request_id_travels_from_the_gateway_through_the_event_into_the_consumer_log(
+    system: RunningSystem,
+) -> None:
     request_id = f"e2e-{uuid.uuid4().hex}"
     sku = f"RID-{uuid.uuid4().hex[:8]}"
     with system.client(system.admin_token()) as client:
@@ -102,3 +105,14 @@ def test_the_request_id_travels_from_the_gateway_into_the_event(system: RunningS
             await conn.close()
 
     assert asyncio.run(correlation()) == request_id
+    handled = [
+        json.loads(line)
+        for line in system.stack.log("inventory").splitlines()
+        if line.startswith("{") and request_id in line
+    ]
+    assert any(
+        entry["msg"] == "event handled"
+        and entry["request_id"] == request_id
+        and entry["subject"] == "mpflow.catalog.card.created"
+        for entry in handled
+    )

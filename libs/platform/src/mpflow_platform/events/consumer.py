@@ -139,6 +139,10 @@ class EventConsumer:
                 if first_time:
                     await handler(tx, event)
             await msg.ack()
+            log.info(
+                "event handled" if first_time else "event already handled",
+                extra={"consumer": self.name, "subject": msg.subject, "event_id": str(event.id)},
+            )
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - never ack a failure
