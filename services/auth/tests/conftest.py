@@ -9,7 +9,6 @@ import httpx
 import pytest
 
 from auth.main import create_app
-from mpflow_platform.http.identity import ANONYMOUS, Identity
 from mpflow_testing.identity import GatewayAuth
 from mpflow_testing.servers import run_app
 
@@ -67,15 +66,6 @@ def hmac_secret() -> str:
 
 
 @pytest.fixture
-def gateway() -> Iterator[Callable[..., httpx.Client]]:
+def gateway(signed_client: Callable[..., httpx.Client]) -> Callable[..., httpx.Client]:
     """`gateway(base_url, identity)`: a client signing its calls as the gateway would."""
-    clients: list[httpx.Client] = []
-
-    def make(base_url: str, identity: Identity = ANONYMOUS) -> httpx.Client:
-        c = httpx.Client(base_url=base_url, auth=GatewayAuth(identity), timeout=30)
-        clients.append(c)
-        return c
-
-    yield make
-    for c in clients:
-        c.close()
+    return signed_client

@@ -12,7 +12,6 @@ import pytest
 
 from catalog.main import create_app
 from mpflow_platform.http.identity import ANONYMOUS, Identity
-from mpflow_testing.identity import GatewayAuth
 from mpflow_testing.servers import run_app
 
 ALICE = Identity(
@@ -40,20 +39,9 @@ def catalog_url(service_env: Callable[..., None]) -> Iterator[str]:
 
 
 @pytest.fixture
-def client_of(catalog_url: str) -> Iterator[Client]:
-    """`client_of(identity)`: an HTTP client of the catalog signing its calls for `identity`."""
-    clients: list[httpx.Client] = []
-
-    def make(identity: Identity) -> httpx.Client:
-        c = httpx.Client(
-            base_url=catalog_url, auth=GatewayAuth(identity), timeout=30, trust_env=False
-        )
-        clients.append(c)
-        return c
-
-    yield make
-    for c in clients:
-        c.close()
+def client_of(catalog_url: str, signed_client: Callable[..., httpx.Client]) -> Client:
+    """`client_of(identity)`: an HTTP client of catalog signing its calls for `identity`."""
+    return lambda identity: signed_client(catalog_url, identity)
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ from mpflow_platform.events import Envelope
 from mpflow_platform.events.bus import ensure_stream
 from mpflow_platform.events.envelope import STREAM_NAME
 from mpflow_platform.http.identity import ANONYMOUS, Identity
-from mpflow_testing.identity import GatewayAuth
 from mpflow_testing.servers import run_app
 from mpflow_testing.waiting import wait_until
 
@@ -56,20 +55,9 @@ def inventory_url(start_inventory: Callable[[], str]) -> str:
 
 
 @pytest.fixture
-def client_of(inventory_url: str) -> Iterator[Client]:
+def client_of(inventory_url: str, signed_client: Callable[..., httpx.Client]) -> Client:
     """`client_of(identity)`: an HTTP client of inventory signing its calls for `identity`."""
-    clients: list[httpx.Client] = []
-
-    def make(identity: Identity) -> httpx.Client:
-        c = httpx.Client(
-            base_url=inventory_url, auth=GatewayAuth(identity), timeout=30, trust_env=False
-        )
-        clients.append(c)
-        return c
-
-    yield make
-    for c in clients:
-        c.close()
+    return lambda identity: signed_client(inventory_url, identity)
 
 
 @pytest.fixture

@@ -15,10 +15,13 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+import httpx
 import pytest
 
 from mpflow_devstack.nats import EmbeddedNats
 from mpflow_devstack.postgres import EmbeddedPostgres
+from mpflow_platform.http.identity import ANONYMOUS, Identity
+from mpflow_testing.identity import GatewayAuth
 
 
 @pytest.fixture(scope="session")
@@ -153,3 +156,21 @@ def db(database_url: str) -> Callable[..., list[dict[str, Any]]]:
         return asyncio.run(_run(query, *args))
 
     return run
+
+
+@pytest.fixture
+def signed_client() -> Iterator[Callable[..., httpx.Client]]:
+    """`signed_client(base_url, identity=ANONYMOUS)`: an HTTP client of a service that signs
+    every call for `identity`, as the gateway does; closed after the test."""
+    clients: list[httpx.Client] = []
+
+    def make(base_url: str, identity: Identity = ANONYMOUS) -> httpx.Client:
+        client = httpx.Client(
+            base_url=base_url, auth=GatewayAuth(identity), timeout=30, trust_env=False
+        )
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
