@@ -309,3 +309,54 @@ async def test_a_consumer_stops_when_cancelled_even_while_nats_is_gone(
         done, _ = await asyncio.wait([task], timeout=5)
 
     assert task in done
+
+
+async def test_pruning_drops_old_sent_outbox_rows_but_never_pending_ones(
+    pool: Pool, nats_url: str
+) -> None:
+    old_sent, old_pending, recent_sent = make_event(), make_event(), make_event()
+    await write_events(pool, [old_sent, old_pending, recent_sent])
+    await pool.execute(
+        f"UPDATE {SCHEMA}.outbox SET created_at = now() - interval '30 days', "
+        "sent_at = CASE WHEN id = $1 THEN now() - interval '8 days' END "
+        "WHERE id = ANY($2::uuid[])",
+        old_sent.id,
+        [old_sent.id, old_pending.id],
+    )
+    await pool.execute(f"UPDATE {SCHEMA}.outbox SET sent_at = now() WHERE id = $1", recent_sent.id)
+
+    async with connected_bus(nats_url) as bus:
+        deleted = await OutboxRelay(pool, bus, schema=SCHEMA).prune()
+
+    left = {r["id"] for r in await pool.fetch(f"SELECT id FROM {SCHEMA}.outbox")}
+    assert deleted == 1
+    assert left == {old_pending.id, recent_sent.id}
+
+
+async def test_inbox_pruning_keeps_ids_younger_than_the_stream_retention(
+    pool: Pool, nats_url: str
+) -> None:
+    for age_days, event_id in ((40, uuid4()), (20, uuid4())):
+        await pool.execute(
+            f"INSERT INTO {SCHEMA}.inbox (consumer, event_id, subject, handled_at) "
+            f"VALUES ('tester', $1, $2, now() - make_interval(days => $3))",
+            event_id,
+            SUBJECT,
+            age_days,
+        )
+    await pool.execute(
+        f"INSERT INTO {SCHEMA}.inbox (consumer, event_id, subject, handled_at) "
+        "VALUES ('someone-else', $1, $2, now() - interval '90 days')",
+        uuid4(),
+        SUBJECT,
+    )
+
+    async with connected_bus(nats_url) as bus:
+        consumer = EventConsumer(
+            pool, bus, schema=SCHEMA, name="tester", handlers={SUBJECT: record_effect}
+        )
+        deleted = await consumer.prune_inbox()
+
+    rows = await pool.fetch(f"SELECT consumer FROM {SCHEMA}.inbox ORDER BY consumer")
+    assert deleted == 1
+    assert [r["consumer"] for r in rows] == ["someone-else", "tester"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 
 import nats
 from nats.aio.client import Client as NatsClient
@@ -28,6 +29,10 @@ def raise_if_cancelling() -> None:
         raise asyncio.CancelledError
 
 
+#: How long the stream keeps messages; an inbox row must outlive any redelivery.
+STREAM_MAX_AGE = timedelta(days=30)
+
+
 def stream_config() -> StreamConfig:
     """The one stream: every `mpflow.>` subject, kept on disk, 2 min duplicate window."""
     return StreamConfig(
@@ -35,7 +40,7 @@ def stream_config() -> StreamConfig:
         subjects=[f"{SUBJECT_PREFIX}.>"],
         retention=RetentionPolicy.LIMITS,
         storage=StorageType.FILE,
-        max_age=30 * 24 * 3600,
+        max_age=STREAM_MAX_AGE.total_seconds(),
         duplicate_window=120,
     )
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import timedelta
 
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
@@ -20,7 +22,12 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
 
 from mpflow_platform.db import Connection, Pool, transaction
-from mpflow_platform.events.bus import EventBus, ensure_stream, raise_if_cancelling
+from mpflow_platform.events.bus import (
+    STREAM_MAX_AGE,
+    EventBus,
+    ensure_stream,
+    raise_if_cancelling,
+)
 from mpflow_platform.events.envelope import STREAM_NAME, SUBJECT_PREFIX, Envelope
 from mpflow_platform.events.outbox import checked_schema
 from mpflow_platform.logging import request_id_var
@@ -60,6 +67,7 @@ class EventConsumer:
         self.backoff = tuple(backoff)
         self.batch_size = batch_size
         self.ack_wait = ack_wait
+        self._pruned_at = 0.0
 
     def consumer_config(self) -> ConsumerConfig:
         return ConsumerConfig(
@@ -75,6 +83,17 @@ class EventConsumer:
             ack_wait=self.ack_wait,
             max_ack_pending=1000,
         )
+
+    async def prune_inbox(self, keep: timedelta = STREAM_MAX_AGE + timedelta(days=5)) -> int:
+        """Forget handled event ids older than `keep`: longer than the stream keeps messages,
+        so a redelivery always still finds its row."""
+        status = await self.pool.execute(
+            f"DELETE FROM {self.schema}.inbox "
+            "WHERE consumer = $1 AND handled_at < now() - $2::interval",
+            self.name,
+            keep,
+        )
+        return int(status.split()[-1])
 
     async def run(self) -> None:
         """Consume forever (cancel the task to stop); re-binds after NATS loses its state."""
@@ -102,6 +121,7 @@ class EventConsumer:
             except (NatsTimeoutError, TimeoutError):
                 raise_if_cancelling()
                 errors = 0
+                await self._prune_now_and_then()
                 continue
             except Exception:
                 raise_if_cancelling()
@@ -113,6 +133,18 @@ class EventConsumer:
             errors = 0
             for msg in msgs:
                 await self.handle(msg)
+
+    async def _prune_now_and_then(self) -> None:
+        """Inbox housekeeping at most hourly, while the consumer is idle."""
+        now = time.monotonic()
+        if now - self._pruned_at < 3600:
+            return
+        self._pruned_at = now
+        try:
+            await self.prune_inbox()
+        except Exception as exc:  # noqa: BLE001 - housekeeping, never fatal
+            raise_if_cancelling()
+            log.warning("inbox pruning failed: %s", exc)
 
     async def handle(self, msg: Msg) -> None:
         """Handle one delivery: effect once, ack after commit, nak or dead-letter on failure."""

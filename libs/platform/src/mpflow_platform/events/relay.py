@@ -14,6 +14,8 @@ import contextlib
 import hashlib
 import json
 import logging
+import time
+from datetime import timedelta
 
 import asyncpg
 
@@ -34,6 +36,8 @@ class OutboxRelay:
         batch_size: int = 100,
         poll_interval: float = 1.0,
         max_backoff: float = 5.0,
+        keep_sent: timedelta = timedelta(days=7),
+        prune_every: float = 3600.0,
     ) -> None:
         self.pool = pool
         self.bus = bus
@@ -41,6 +45,9 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.max_backoff = max_backoff
+        self.keep_sent = keep_sent
+        self.prune_every = prune_every
+        self._pruned_at = 0.0
         self._lock_key = int.from_bytes(
             hashlib.sha256(f"mpflow-relay:{self.schema}".encode()).digest()[:8], "big", signed=True
         )
@@ -72,9 +79,29 @@ class OutboxRelay:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self.max_backoff)
                 continue
+            await self._prune_now_and_then()
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+
+    async def _prune_now_and_then(self) -> None:
+        now = time.monotonic()
+        if now - self._pruned_at < self.prune_every:
+            return
+        self._pruned_at = now
+        try:
+            await self.prune()
+        except Exception as exc:  # noqa: BLE001 - pruning is housekeeping, never fatal
+            raise_if_cancelling()
+            log.warning("outbox pruning failed: %s", exc)
+
+    async def prune(self) -> int:
+        """Delete rows published more than `keep_sent` ago; pending rows are never touched."""
+        status = await self.pool.execute(
+            f"DELETE FROM {self.schema}.outbox WHERE sent_at < now() - $1::interval",
+            self.keep_sent,
+        )
+        return int(status.split()[-1])
 
     async def publish_pending(self) -> int:
         """Publish one batch of pending rows in creation order; returns how many were sent."""
