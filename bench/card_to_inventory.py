@@ -105,7 +105,11 @@ def main() -> None:
             for _ in range(args.reads):
                 headers = {
                     "x-mpflow-identity": sign_identity(
-                        identity, key=signing_key, method="GET", path="/v1/admin/inventory"
+                        identity,
+                        key=signing_key,
+                        method="GET",
+                        path="/v1/admin/inventory",
+                        query="limit=50",
                     )
                 }
                 started = time.perf_counter()

@@ -61,3 +61,13 @@ def test_uuid7_made_in_one_burst_sort_in_creation_order() -> None:
 
     assert ids == sorted(ids)
     assert len(set(ids)) == len(ids)
+
+
+def test_identity_signed_for_one_query_is_refused_for_another() -> None:
+    header = sign_identity(
+        Identity(user_id=uuid4()), key=KEY, method="GET", path="/p", query="limit=5"
+    )
+
+    assert verify_identity(header, key=KEY, method="GET", path="/p", query="limit=5").user_id
+    with pytest.raises(IdentityError):
+        verify_identity(header, key=KEY, method="GET", path="/p", query="limit=500")

@@ -11,9 +11,10 @@ from mpflow_platform.settings import DEV_SIGNING_KEY
 
 
 def signed_headers(
-    identity: Identity, method: str, path: str, key: str = DEV_SIGNING_KEY
+    identity: Identity, method: str, path: str, key: str = DEV_SIGNING_KEY, query: str = ""
 ) -> dict[str, str]:
-    return {HEADER: sign_identity(identity, key=key, method=method, path=path)}
+    """The gateway's header for `method path?query` (query: the raw, still encoded string)."""
+    return {HEADER: sign_identity(identity, key=key, method=method, path=path, query=query)}
 
 
 class GatewayAuth(httpx.Auth):
@@ -25,6 +26,12 @@ class GatewayAuth(httpx.Auth):
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers.update(
-            signed_headers(self.identity, request.method, request.url.path, self.key)
+            signed_headers(
+                self.identity,
+                request.method,
+                request.url.path,
+                self.key,
+                request.url.query.decode("latin-1"),
+            )
         )
         yield request

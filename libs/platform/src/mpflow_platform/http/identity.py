@@ -1,9 +1,10 @@
 """The caller's identity, signed by the gateway and verified by every service.
 
 The gateway authenticates the caller, then sends `X-MPFlow-Identity: <payload>.<signature>`:
-payload = base64url(JSON), signature = hex HMAC-SHA256 over method, path and payload with
-GATEWAY_SIGNING_KEY. Binding the method and path and a short expiry keep a captured header
-from being replayed against another endpoint or later. Services refuse calls without it.
+payload = base64url(JSON), signature = hex HMAC-SHA256 over method, path, raw query string
+and payload with GATEWAY_SIGNING_KEY. Binding the request line and a short expiry keep a
+captured header from being replayed against another endpoint, other parameters, or later.
+Services refuse calls without it.
 """
 
 from __future__ import annotations
@@ -75,23 +76,35 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _mac(key: str, method: str, path: str, payload: str) -> str:
-    message = f"mpflow-identity\n{method.upper()}\n{path}\n{payload}".encode()
+def _mac(key: str, method: str, path: str, query: str, payload: str) -> str:
+    message = f"mpflow-identity\n{method.upper()}\n{path}\n{query}\n{payload}".encode()
     return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
 
 
 def sign_identity(
-    identity: Identity, *, key: str, method: str, path: str, now: float | None = None
+    identity: Identity,
+    *,
+    key: str,
+    method: str,
+    path: str,
+    query: str = "",
+    now: float | None = None,
 ) -> str:
-    """The header value the gateway sends with a request for `method path`."""
+    """The header value the gateway sends with a request for `method path?query`."""
     claims = identity.to_claims()
     claims["exp"] = int((now or time.time()) + MAX_AGE_SECONDS)
     payload = _b64(json.dumps(claims, separators=(",", ":"), sort_keys=True).encode())
-    return f"{payload}.{_mac(key, method, path, payload)}"
+    return f"{payload}.{_mac(key, method, path, query, payload)}"
 
 
 def verify_identity(
-    header: str | None, *, key: str, method: str, path: str, now: float | None = None
+    header: str | None,
+    *,
+    key: str,
+    method: str,
+    path: str,
+    query: str = "",
+    now: float | None = None,
 ) -> Identity:
     """The identity in a signed header; raises IdentityError when it cannot be trusted."""
     if not header:
@@ -99,7 +112,7 @@ def verify_identity(
     payload, _, signature = header.partition(".")
     if not payload or not signature:
         raise IdentityError("malformed gateway identity")
-    if not hmac.compare_digest(_mac(key, method, path, payload), signature):
+    if not hmac.compare_digest(_mac(key, method, path, query, payload), signature):
         raise IdentityError("invalid gateway signature")
     try:
         claims = json.loads(_unb64(payload))

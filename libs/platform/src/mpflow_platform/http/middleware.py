@@ -112,7 +112,11 @@ class GatewaySignatureMiddleware:
             return
         try:
             identity = verify_identity(
-                _header(scope, HEADER), key=self.key, method=scope["method"], path=scope["path"]
+                _header(scope, HEADER),
+                key=self.key,
+                method=scope["method"],
+                path=scope["path"],
+                query=scope.get("query_string", b"").decode("latin-1"),
             )
         except IdentityError as exc:
             response = problem_response(

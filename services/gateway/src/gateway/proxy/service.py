@@ -39,7 +39,11 @@ async def forward(
     """Send `request` to `service` as `identity`; the caller must close the streamed response."""
     # Services verify the signature against their own scope["path"], which is this decoded path.
     signed = sign_identity(
-        identity, key=signing_key, method=request.method, path=request.scope["path"]
+        identity,
+        key=signing_key,
+        method=request.method,
+        path=request.scope["path"],
+        query=request.scope.get("query_string", b"").decode("latin-1"),
     )
     headers = upstream_headers(
         request.scope["headers"],
