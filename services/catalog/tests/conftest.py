@@ -5,27 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from typing import Any
-from uuid import UUID
 
 import httpx
 import pytest
 
 from catalog.main import create_app
 from mpflow_platform.http.identity import ANONYMOUS, Identity
+from mpflow_testing.identity import ALICE, BOB
 from mpflow_testing.servers import run_app
-
-ALICE = Identity(
-    user_id=UUID("00000000-0000-7000-8000-00000000a11c"),
-    username="alice",
-    role="owner",
-    credential="session",
-)
-BOB = Identity(
-    user_id=UUID("00000000-0000-7000-8000-000000000b0b"),
-    username="bob",
-    role="owner",
-    credential="session",
-)
 
 Db = Callable[..., list[dict[str, Any]]]
 Client = Callable[[Identity], httpx.Client]

@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from uuid import UUID
 
 import httpx
 import nats
@@ -20,21 +19,9 @@ from mpflow_platform.events import Envelope
 from mpflow_platform.events.bus import ensure_stream
 from mpflow_platform.events.envelope import STREAM_NAME
 from mpflow_platform.http.identity import ANONYMOUS, Identity
+from mpflow_testing.identity import ALICE, BOB
 from mpflow_testing.servers import run_app
 from mpflow_testing.waiting import wait_until
-
-ALICE = Identity(
-    user_id=UUID("00000000-0000-7000-8000-00000000a11c"),
-    username="alice",
-    role="owner",
-    credential="session",
-)
-BOB = Identity(
-    user_id=UUID("00000000-0000-7000-8000-000000000b0b"),
-    username="bob",
-    role="owner",
-    credential="session",
-)
 
 T = TypeVar("T")
 Db = Callable[..., list[dict[str, Any]]]

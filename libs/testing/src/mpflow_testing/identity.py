@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Generator
+from uuid import UUID
 
 import httpx
 
 from mpflow_platform.http.identity import ANONYMOUS, HEADER, Identity, sign_identity
 from mpflow_platform.settings import DEV_SIGNING_KEY
+
+#: Two signed-in tenant owners, for tests that need one tenant and another.
+ALICE = Identity(
+    user_id=UUID("00000000-0000-7000-8000-00000000a11c"),
+    username="alice",
+    role="owner",
+    credential="session",
+)
+BOB = Identity(
+    user_id=UUID("00000000-0000-7000-8000-000000000b0b"),
+    username="bob",
+    role="owner",
+    credential="session",
+)
 
 
 def signed_headers(
