@@ -37,8 +37,13 @@ async def transaction(pool: Pool, *, user_id: UUID | None = None) -> AsyncIterat
     """One transaction; `app.user_id` is set for its duration so RLS policies see the tenant."""
     async with pool.acquire() as conn, conn.transaction():
         if user_id is not None:
-            await conn.execute("SELECT set_config('app.user_id', $1, true)", str(user_id))
+            await set_tenant(conn, user_id)
         yield conn
+
+
+async def set_tenant(tx: Connection, user_id: UUID) -> None:
+    """Make `user_id` the tenant of the rest of the current transaction (RLS policies)."""
+    await tx.execute("SELECT set_config('app.user_id', $1, true)", str(user_id))
 
 
 def record_to_dict(record: asyncpg.Record | None) -> dict[str, Any] | None:

@@ -50,18 +50,16 @@ async def get_user_for_login(conn: Connection, *, username: str) -> dict[str, An
     """The account named `username` (case-insensitive) with its password hash.
 
     Not tenant-scoped: at sign-in no tenant is known yet; usernames are globally unique.
+    A SECURITY DEFINER function, so it works under row-level security.
     """
-    row = await conn.fetchrow(
-        f"SELECT {_COLUMNS}, password_hash FROM auth.users WHERE lower(username) = lower($1)",
-        username,
-    )
+    row = await conn.fetchrow("SELECT * FROM auth.account_for_login($1)", username)
     return record_to_dict(row)
 
 
 async def has_platform_admin(conn: Connection) -> bool:
     """Whether any platform administrator exists (across tenants, by definition)."""
     exists: bool = await conn.fetchval(
-        "SELECT EXISTS (SELECT 1 FROM auth.users WHERE is_platform_admin)"
+        "SELECT auth.has_platform_admin()"
     )
     return exists
 

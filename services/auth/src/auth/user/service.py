@@ -19,7 +19,7 @@ from auth.password import hash_password, password_problem
 from auth.user import repository
 from auth.user.model import ROLES, normalize_username, username_problem
 from auth.user.schemas import UserRead
-from mpflow_platform.db import Connection, Pool, transaction
+from mpflow_platform.db import Connection, Pool, set_tenant, transaction
 from mpflow_platform.http.identity import Identity
 from mpflow_platform.ids import uuid7
 
@@ -48,10 +48,12 @@ async def create_user(
     problem = password_problem(password, username=username)
     if problem:
         raise WeakPassword(f"The password is not acceptable: {problem}.")
+    account_id = uuid7()
+    # Row-level security: the rest of this transaction acts within the account's tenant.
+    await set_tenant(tx, tenant_id or account_id)
     if tenant_id is not None and not await repository.is_tenant(tx, tenant_id=tenant_id):
         raise TenantNotFound(f"Tenant {tenant_id} does not exist.")
     password_hash = await asyncio.to_thread(hash_password, password)
-    account_id = uuid7()
     row = await repository.insert_user(
         tx,
         id=account_id,
