@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from auth.apikey import routes as apikey_routes
 from auth.bootstrap import bootstrap_admin
 from auth.session import routes as session_routes
 from auth.settings import Settings
+from auth.sso.lifecycle import close_verifier, open_verifier
 from auth.user import routes as user_routes
 from mpflow_platform.service import ServiceSpec, create_service_app
 
 ROUTERS = (
     session_routes.router,
     user_routes.router,
+    apikey_routes.router,
     session_routes.internal_router,
 )
 
@@ -23,7 +26,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         name="auth",
         settings=settings or Settings(),
         routers=ROUTERS,
-        on_startup=(bootstrap_admin,),
+        on_startup=(bootstrap_admin, open_verifier),
+        on_shutdown=(close_verifier,),
         description="Users and tenants, passwords, login sessions and tokens.",
     )
     return create_service_app(spec)

@@ -165,7 +165,8 @@ def test_config_reports_password_mode(client: httpx.Client) -> None:
     response = client.get("/v1/admin/auth/config")
 
     assert response.status_code == 200
-    assert response.json() == {"mode": "password"}
+    assert response.json()["mode"] == "password"
+    assert response.json()["logto_endpoint"] is None
 
 
 @pytest.mark.parametrize(

@@ -49,6 +49,7 @@ def test_authenticate_returns_the_identity_claims_of_a_session_token(
         "scopes": ["*"],
         "credential": "session",
         "session_id": claims["session_id"],
+        "api_key_id": None,
     }
     uuid.UUID(claims["session_id"])
 
@@ -187,23 +188,70 @@ def test_a_token_signed_with_another_secret_is_refused(client: httpx.Client, adm
     assert response.status_code == 401
 
 
-def test_a_genuine_token_without_a_session_is_refused(
+def _legacy_token(
+    identity: Identity, username: str, secret: str, *, adm: bool = False, ttl: int = 600
+) -> str:
+    """A token as the original system wrote it: uid, usr, adm, exp and nothing else."""
+    return issue_token(
+        TokenClaims(
+            user_id=str(identity.account_id),
+            username=username,
+            is_platform_admin=adm,
+            expires_at=int(time.time()) + ttl,
+        ),
+        secret=secret,
+    )
+
+
+def test_a_legacy_token_without_a_session_is_accepted(
     client: httpx.Client, admin: Any, hmac_secret: str
 ) -> None:
     identity = _identity(client, _sign_in(client, admin)["access_token"])
-    sessionless = issue_token(
-        TokenClaims(
-            user_id=str(identity.user_id),
-            username=admin.username,
-            is_platform_admin=True,
-            expires_at=int(time.time()) + 600,
-        ),
-        secret=hmac_secret,
+    legacy = _legacy_token(identity, admin.username, hmac_secret)
+
+    accepted = _identity(client, legacy)
+
+    assert (accepted.user_id, accepted.account_id, accepted.username) == (
+        identity.user_id,
+        identity.account_id,
+        admin.username,
     )
+    assert accepted.is_platform_admin  # from the account, not from the token's `adm`
 
-    response = client.post(AUTHENTICATE, json={"token": sessionless})
 
-    assert response.status_code == 401
+def test_a_legacy_token_whose_uid_and_usr_disagree_is_refused(
+    client: httpx.Client, admin: Any, hmac_secret: str
+) -> None:
+    identity = _identity(client, _sign_in(client, admin)["access_token"])
+    stranger = Identity(user_id=uuid.uuid4(), account_id=uuid.uuid4())
+    forged = _legacy_token(stranger, admin.username, hmac_secret)
+
+    assert client.post(AUTHENTICATE, json={"token": forged}).status_code == 401
+    assert identity.is_platform_admin
+
+
+def test_an_expired_legacy_token_is_refused(
+    client: httpx.Client, admin: Any, hmac_secret: str
+) -> None:
+    identity = _identity(client, _sign_in(client, admin)["access_token"])
+    expired = _legacy_token(identity, admin.username, hmac_secret, ttl=-1)
+
+    assert client.post(AUTHENTICATE, json={"token": expired}).status_code == 401
+
+
+def test_logging_out_with_a_legacy_token_denies_it_and_only_it(
+    client: httpx.Client, gateway: Gateway, auth_url: str, admin: Any, hmac_secret: str
+) -> None:
+    identity = _identity(client, _sign_in(client, admin)["access_token"])
+    legacy = _legacy_token(identity, admin.username, hmac_secret)
+    other = _legacy_token(identity, admin.username, hmac_secret, ttl=900)
+    caller = _identity(client, legacy)
+
+    response = gateway(auth_url, caller).post("/v1/admin/auth/logout")
+
+    assert response.status_code == 204
+    assert client.post(AUTHENTICATE, json={"token": legacy}).status_code == 401
+    assert client.post(AUTHENTICATE, json={"token": other}).status_code == 200
 
 
 def test_a_genuine_token_naming_another_tenant_is_refused(

@@ -39,6 +39,7 @@ class Identity:
     scopes: tuple[str, ...] = field(default_factory=tuple)
     credential: str = "anonymous"
     session_id: str | None = None
+    api_key_id: str | None = None
 
     @property
     def is_authenticated(self) -> bool:
@@ -62,6 +63,7 @@ class Identity:
             scopes=tuple(claims.get("scopes") or ()),
             credential=str(claims.get("credential") or "anonymous"),
             session_id=claims.get("session_id"),
+            api_key_id=claims.get("api_key_id"),
         )
 
 

@@ -73,6 +73,19 @@ class Unprocessable(ProblemError):
     status, error_code = 422, "unprocessable"
 
 
+class TooManyRequests(ProblemError):
+    """429 with `Retry-After` (whole seconds until the caller may try again)."""
+
+    status, error_code = 429, "too_many_requests"
+
+    def __init__(self, detail: str, *, retry_after: int, error_code: str | None = None) -> None:
+        super().__init__(detail, error_code=error_code, retry_after=max(1, retry_after))
+        self.retry_after = max(1, retry_after)
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
 def problem_response(
     status: int,
     detail: str,

@@ -64,3 +64,30 @@ async def get_live_session_account(
         account_id,
     )
     return record_to_dict(row)
+
+
+async def is_token_revoked(conn: Connection, *, user_id: UUID, token_hash: bytes) -> bool:
+    revoked: bool = await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM auth.revoked_tokens WHERE user_id = $1 AND token_hash = $2)",
+        user_id,
+        token_hash,
+    )
+    return revoked
+
+
+async def insert_revoked_token(
+    tx: Connection, *, user_id: UUID, token_hash: bytes, expires_at: datetime
+) -> None:
+    """Deny a session-less token until it would have expired; expired entries are dropped."""
+    await tx.execute(
+        """
+        INSERT INTO auth.revoked_tokens (token_hash, user_id, expires_at) VALUES ($1, $2, $3)
+        ON CONFLICT (token_hash) DO NOTHING
+        """,
+        token_hash,
+        user_id,
+        expires_at,
+    )
+    await tx.execute(
+        "DELETE FROM auth.revoked_tokens WHERE user_id = $1 AND expires_at < now()", user_id
+    )

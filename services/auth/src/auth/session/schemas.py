@@ -25,8 +25,13 @@ class LoginResponse(BaseModel):
 
 class AuthConfig(BaseModel):
     mode: Literal["password", "logto"] = "password"
+    logto_endpoint: str | None = None
+    logto_app_id: str | None = None
+    logto_api_resource: str | None = None
 
 
 class AuthenticateRequest(BaseModel):
     # No length limit here: an oversized token is a 401 like any other bad token.
     token: str
+    #: The caller's address as the gateway saw it, for the failure limits.
+    client_ip: str | None = Field(None, max_length=64)
