@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mpflow_platform.http.problems import NotFound, ProblemError, Unauthorized
+from mpflow_platform.http.problems import Forbidden, NotFound, ProblemError, Unauthorized
 
 
 class UnknownRoute(NotFound):
@@ -41,3 +41,24 @@ class CredentialRequired(CredentialError):
 class CredentialRejected(CredentialError):
     error_code = "invalid_credential"
     challenge = 'Bearer realm="openmpflow", error="invalid_token"'
+
+
+class InsufficientScope(Forbidden):
+    """403 with the RFC 6750 `insufficient_scope` challenge naming the scope needed."""
+
+    error_code = "insufficient_scope"
+
+    def __init__(self, needed: str) -> None:
+        super().__init__(
+            f"This credential lacks the scope `{needed}` for this request: use a key that "
+            "has it (or `*`).",
+            required_scope=needed,
+        )
+        self.needed = needed
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "WWW-Authenticate": (
+                f'Bearer realm="openmpflow", error="insufficient_scope", scope="{self.needed}"'
+            )
+        }

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from gateway.clients.auth import AuthClient
 from gateway.clients.http import create_http_client
 from gateway.identity.cache import IdentityCache
+from gateway.identity.revocations import start_listening, stop_listening
 from gateway.identity.service import Authenticator
 from gateway.openapi import routes as openapi_routes
 from gateway.openapi.service import ApiDocs
@@ -42,8 +43,8 @@ def create_app() -> FastAPI:
             settings=settings,
             description="The only public entry: authentication and routing of /v1/admin/*.",
             routers=[openapi_routes.router, proxy_routes.router],
-            on_startup=[open_upstreams],
-            on_shutdown=[close_upstreams],
+            on_startup=[open_upstreams, start_listening],
+            on_shutdown=[stop_listening, close_upstreams],
             extra_ready_checks=[check_services],
             verify_gateway_signature=False,
             openapi_url=None,  # /openapi.json is the merged document of every service

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from mpflow_platform.http import scopes
+
 ADMIN_PREFIX = "/v1/admin/"
 
 #: The domain services behind the gateway, in the order they are reported and documented.
@@ -46,6 +48,22 @@ def service_for_url_path(url_path: str) -> str | None:
     if not url_path.startswith(ADMIN_PREFIX):
         return None
     return service_for(url_path[len(ADMIN_PREFIX) :])
+
+
+#: Routers of account administration: they need `*` or an `admin:*` scope.
+ADMIN_ROUTERS = frozenset({"users", "api-keys", "settings"})
+
+
+def scope_domain(path: str) -> str | None:
+    """The scope domain guarding `path` (relative to /v1/admin/): `admin` for account
+    administration, the owning service for domain routers, None for `auth/*` (signing in
+    and out, `auth/me`), which any credential may use."""
+    router = path.split("/", 1)[0]
+    if router == "auth":
+        return None
+    if router in ADMIN_ROUTERS:
+        return scopes.ADMIN
+    return ROUTERS.get(router)
 
 
 def is_public(path: str) -> bool:

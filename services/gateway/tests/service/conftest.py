@@ -32,6 +32,7 @@ ALICE = Identity(
     user_id=UUID("00000000-0000-7000-8000-00000000a11c"),
     username="alice",
     role="owner",
+    scopes=("*",),
     credential="session",
     session_id="s-alice",
 )
@@ -40,9 +41,11 @@ BOB = Identity(
     username="bob",
     role="owner",
     credential="api_key",
-    scopes=("read",),
+    scopes=("catalog:read",),
     session_id="s-bob",
 )
+#: The stand-in auth answers this token with 429 (too many failures from the address).
+THROTTLED_TOKEN = "tok-throttled"
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 SLOW_SECONDS = 1.5
 
@@ -131,6 +134,7 @@ class AuthState:
 
     tokens: dict[str, Identity] = field(default_factory=dict)
     checks: list[str] = field(default_factory=list)
+    client_ips: list[str | None] = field(default_factory=list)
 
     def checks_of(self, token: str) -> int:
         return self.checks.count(token)
@@ -144,8 +148,14 @@ def auth_service(state: AuthState) -> FastAPI:
 def _add_auth_routes(app: FastAPI, state: AuthState) -> None:
     @app.post("/internal/authenticate")
     async def authenticate(request: Request) -> Response:
-        token = (await request.json())["token"]
+        body = await request.json()
+        token = body["token"]
         state.checks.append(token)
+        state.client_ips.append(body.get("client_ip"))
+        if token == THROTTLED_TOKEN:
+            return problem_response(
+                429, "too many", error_code="too_many_attempts", headers={"Retry-After": "42"}
+            )
         identity = state.tokens.get(token)
         if identity is None:
             return problem_response(401, "unknown token", error_code="invalid_credential")

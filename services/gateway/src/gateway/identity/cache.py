@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
+from uuid import UUID
 
 from mpflow_platform.http.identity import Identity
 
@@ -50,6 +51,13 @@ class IdentityCache:
 
     def forget(self, token: str) -> None:
         self._entries.pop(token_key(token), None)
+
+    def forget_tenant(self, user_id: UUID) -> int:
+        """Drop every identity of tenant `user_id`; how many were dropped."""
+        stale = [k for k, (_, identity) in self._entries.items() if identity.user_id == user_id]
+        for key in stale:
+            del self._entries[key]
+        return len(stale)
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -8,7 +8,9 @@ from gateway import routing
 from gateway.deps import Auth, GatewaySettings, Http
 from gateway.errors import UnknownRoute
 from gateway.identity.credential import credential_from
+from gateway.identity.service import authorize
 from gateway.proxy.service import UpstreamResponse, forward
+from mpflow_platform.http import scopes
 from mpflow_platform.http.identity import ANONYMOUS
 
 router = APIRouter()
@@ -28,7 +30,12 @@ async def forward_admin(
         token, identity = None, ANONYMOUS
     else:
         token = credential_from(request)
-        identity = await authenticator.identify(token)
+        identity = await authenticator.identify(
+            token, client_ip=request.client.host if request.client else None
+        )
+        domain = routing.scope_domain(path)
+        if domain is not None:
+            authorize(identity, scopes.for_request(domain, request.method))
     base_url = settings.service_urls()[service]
     upstream = await forward(
         http=http,
@@ -40,6 +47,15 @@ async def forward_admin(
     )
     if token and path == routing.LOGOUT_PATH and request.method == "POST" and upstream.is_success:
         authenticator.forget(token)
+    if (
+        service == "auth"
+        and identity.user_id is not None
+        and request.method not in scopes.READ_METHODS
+        and upstream.is_success
+    ):
+        # A change to users or keys may end credentials: this replica re-checks the tenant's
+        # at once; the others learn it from the auth.access.revoked event.
+        authenticator.forget_tenant(identity.user_id)
     return UpstreamResponse(
         upstream, upstream_base=base_url, public_base=str(request.base_url).rstrip("/")
     )
