@@ -50,8 +50,10 @@ def test_authenticate_returns_the_identity_claims_of_a_session_token(
         "credential": "session",
         "session_id": claims["session_id"],
         "api_key_id": None,
+        "expires_at": claims["expires_at"],
     }
     uuid.UUID(claims["session_id"])
+    assert abs(claims["expires_at"] - (time.time() + login["expires_in"])) < 60
 
 
 def test_me_returns_the_signed_in_account(

@@ -60,3 +60,29 @@ def test_cache_never_grows_past_its_bound() -> None:
 def test_cache_key_is_a_hash_not_the_token() -> None:
     assert "secret-token" not in token_key("secret-token")
     assert len(token_key("secret-token")) == 64
+
+
+def test_an_identity_is_never_cached_past_its_credential_expiry() -> None:
+    clock, wall = Clock(), Clock()
+    cache = IdentityCache(5, clock=clock, wall_clock=wall)
+    cache.put("tok", Identity(user_id=uuid4(), expires_at=int(wall.now) + 2))
+    cache.put("expired", Identity(user_id=uuid4(), expires_at=int(wall.now)))
+
+    clock.now += 1.9
+    assert cache.get("tok") is not None
+    clock.now += 0.1
+    assert cache.get("tok") is None
+    assert cache.get("expired") is None
+
+
+def test_forgetting_a_tenant_drops_only_its_identities() -> None:
+    cache = IdentityCache(60)
+    bob = Identity(user_id=uuid4(), username="bob")
+    cache.put("alice-1", ALICE)
+    cache.put("alice-2", ALICE)
+    cache.put("bob", bob)
+
+    assert cache.forget_tenant(ALICE.user_id) == 2  # type: ignore[arg-type]
+
+    assert cache.get("alice-1") is None and cache.get("alice-2") is None
+    assert cache.get("bob") == bob

@@ -57,3 +57,22 @@ def test_login_and_config_are_public(path: str) -> None:
 @pytest.mark.parametrize("path", ["auth/logout", "auth/me", "auth/login/x", "auth", "users"])
 def test_everything_else_needs_a_credential(path: str) -> None:
     assert not routing.is_public(path)
+
+
+@pytest.mark.parametrize(
+    ("path", "domain"),
+    [
+        ("master-cards/1", "catalog"),
+        ("pricing/calc", "catalog"),
+        ("supplier-orders", "inventory"),
+        ("reports/pnl", "finance"),
+        ("integrations/ozon/accounts", "ozon"),
+        ("users/1", "admin"),
+        ("api-keys", "admin"),
+        ("settings", "admin"),
+        ("auth/me", None),
+        ("auth/logout", None),
+    ],
+)
+def test_each_router_is_guarded_by_its_scope_domain(path: str, domain: str | None) -> None:
+    assert routing.scope_domain(path) == domain

@@ -40,6 +40,9 @@ class Identity:
     credential: str = "anonymous"
     session_id: str | None = None
     api_key_id: str | None = None
+    #: When the credential stops being valid (unix seconds), if it expires at all: nobody
+    #: may trust the identity longer (the gateway's cache included).
+    expires_at: int | None = None
 
     @property
     def is_authenticated(self) -> bool:
@@ -64,6 +67,7 @@ class Identity:
             credential=str(claims.get("credential") or "anonymous"),
             session_id=claims.get("session_id"),
             api_key_id=claims.get("api_key_id"),
+            expires_at=int(claims["expires_at"]) if claims.get("expires_at") else None,
         )
 
 

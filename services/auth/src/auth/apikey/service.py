@@ -149,16 +149,21 @@ async def rotate_key(
     return ApiKeyIssued(**read.model_dump(), key=model.format_key(key["public_id"], secret))
 
 
-def _secret_matches(row: dict[str, Any], secret_hash: bytes, now: datetime) -> bool:
+def _valid_until(row: dict[str, Any], secret_hash: bytes, now: datetime) -> datetime | None:
+    """Until when the presented secret is valid (None: it is not the key's secret at all;
+    `datetime.max` for the current secret of a key without expiry)."""
+    ends: list[datetime] = [row["expires_at"]] if row["expires_at"] is not None else []
     if hmac.compare_digest(bytes(row["secret_hash"]), secret_hash):
-        return True
-    previous, until = row["previous_secret_hash"], row["previous_valid_until"]
-    return (
+        return min(ends, default=datetime.max.replace(tzinfo=UTC))
+    previous: bytes | None = row["previous_secret_hash"]
+    until: datetime | None = row["previous_valid_until"]
+    if (
         previous is not None
         and until is not None
-        and until > now
         and hmac.compare_digest(bytes(previous), secret_hash)
-    )
+    ):
+        return min([*ends, until])
+    return None
 
 
 async def authenticate(*, pool: Pool, token: str) -> Identity | None:
@@ -174,13 +179,10 @@ async def authenticate(*, pool: Pool, token: str) -> Identity | None:
     now = datetime.now(UTC)
     async with transaction(pool, user_id=tenant) as tx:
         row = await repository.get_key_for_auth(tx, user_id=tenant, key_id=key_id)
-        if (
-            row is None
-            or not _secret_matches(row, model.hash_secret(parsed.secret), now)
-            or row["revoked_at"] is not None
-            or (row["expires_at"] is not None and row["expires_at"] <= now)
-            or not row["is_active"]
-        ):
+        if row is None or row["revoked_at"] is not None or not row["is_active"]:
+            return None
+        valid_until = _valid_until(row, model.hash_secret(parsed.secret), now)
+        if valid_until is None or valid_until <= now:
             return None
         await repository.touch_last_used(tx, user_id=tenant, key_id=key_id)
     scopes = tuple(row["scopes"])
@@ -194,4 +196,5 @@ async def authenticate(*, pool: Pool, token: str) -> Identity | None:
         scopes=scopes,
         credential="api_key",
         api_key_id=str(key_id),
+        expires_at=None if valid_until.year == datetime.max.year else int(valid_until.timestamp()),
     )

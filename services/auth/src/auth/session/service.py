@@ -151,6 +151,7 @@ async def _authenticate_legacy(pool: Pool, token: str, claims: TokenClaims) -> I
         scopes=("*",),
         credential="session",
         session_id=handle,
+        expires_at=claims.expires_at,
     )
 
 
@@ -183,4 +184,5 @@ async def authenticate(*, pool: Pool, token: str, secret: str) -> Identity | Non
         scopes=("*",),
         credential="session",
         session_id=str(session_id),
+        expires_at=claims.expires_at,
     )

@@ -105,4 +105,5 @@ async def identity_for(pool: Pool, claims: dict[str, Any]) -> Identity | None:
         is_platform_admin=row["is_platform_admin"] and scopes == ("*",),
         scopes=scopes,
         credential="sso",
+        expires_at=int(claims["exp"]),
     )

@@ -24,10 +24,12 @@ class IdentityCache:
         *,
         max_entries: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self._ttl = ttl
         self._max_entries = max_entries
         self._clock = clock
+        self._wall_clock = wall_clock
         self._entries: dict[str, tuple[float, Identity]] = {}
 
     def get(self, token: str) -> Identity | None:
@@ -42,12 +44,16 @@ class IdentityCache:
         return identity
 
     def put(self, token: str, identity: Identity) -> None:
-        if self._ttl <= 0:
+        """Remember `identity` for `ttl` seconds, never past its credential's expiry."""
+        ttl = self._ttl
+        if identity.expires_at is not None:
+            ttl = min(ttl, identity.expires_at - self._wall_clock())
+        if ttl <= 0:
             return
         now = self._clock()
         if len(self._entries) >= self._max_entries:
             self._evict(now)
-        self._entries[token_key(token)] = (now + self._ttl, identity)
+        self._entries[token_key(token)] = (now + ttl, identity)
 
     def forget(self, token: str) -> None:
         self._entries.pop(token_key(token), None)
