@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from mpflow_platform.http.problems import Conflict, NotFound, Unauthorized, Unprocessable
+from mpflow_platform.http.problems import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+    Unprocessable,
+)
 
 #: One message for every failed login (unknown user, wrong password, deactivated account),
 #: so a response never tells which usernames exist.
 INVALID_CREDENTIALS = "The username or password is incorrect."
-INVALID_TOKEN = "The session token is invalid or has expired: sign in again."
+INVALID_TOKEN = (
+    "The credential is invalid, expired or revoked: sign in again or use a valid API key."
+)
 
 
 class InvalidCredentials(Unauthorized):
@@ -46,6 +54,22 @@ class TenantNotFound(NotFound):
 
 class AccountNotFound(NotFound):
     status, error_code = 404, "account_not_found"
+
+
+class OwnerRequired(Forbidden):
+    status, error_code = 403, "owner_required"
+
+
+class PlatformAdminRequired(Forbidden):
+    status, error_code = 403, "platform_admin_required"
+
+
+class LastOwner(Conflict):
+    status, error_code = 409, "last_owner"
+
+
+class SsoSubjectTaken(Conflict):
+    status, error_code = 409, "sso_subject_taken"
 
 
 class BootstrapError(RuntimeError):

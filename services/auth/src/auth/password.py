@@ -12,6 +12,8 @@ import binascii
 import hashlib
 import hmac
 import os
+from functools import cache
+from importlib import resources
 
 SCHEME = "scrypt"
 N, R, P = 2**14, 8, 1
@@ -86,12 +88,35 @@ def verify_password(password: str, encoded: str) -> bool:
     return hmac.compare_digest(candidate, key)
 
 
+#: A username shorter than this may appear inside a password by chance.
+MIN_USERNAME_IN_PASSWORD = 4
+MIN_DISTINCT_CHARACTERS = 4
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The leaked passwords refused whatever their length (`common_passwords.txt`)."""
+    text = resources.files("auth").joinpath("common_passwords.txt").read_text("utf-8")
+    return frozenset(
+        line.strip().casefold()
+        for line in text.splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+
+
 def password_problem(password: str, *, username: str) -> str | None:
     """Why `password` is not acceptable for `username`, or None when it is."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"the password must be at least {MIN_PASSWORD_LENGTH} characters long"
     if len(password) > MAX_PASSWORD_LENGTH:
         return f"the password must be at most {MAX_PASSWORD_LENGTH} characters long"
-    if password.strip().casefold() == username.strip().casefold():
+    folded, name = password.strip().casefold(), username.strip().casefold()
+    if folded == name:
         return "the password must not equal the username"
+    if len(name) >= MIN_USERNAME_IN_PASSWORD and name in folded:
+        return "the password must not contain the username"
+    if folded in common_passwords():
+        return "the password is one of the most common leaked passwords"
+    if len(set(folded)) < MIN_DISTINCT_CHARACTERS:
+        return f"the password must use at least {MIN_DISTINCT_CHARACTERS} different characters"
     return None
