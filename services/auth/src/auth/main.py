@@ -9,14 +9,18 @@ from auth.bootstrap import bootstrap_admin
 from auth.session import routes as session_routes
 from auth.settings import Settings
 from auth.sso.lifecycle import close_verifier, open_verifier
+from auth.tenant_settings import routes as settings_routes
 from auth.user import routes as user_routes
 from mpflow_platform.service import ServiceSpec, create_service_app
 
 ROUTERS = (
     session_routes.router,
     user_routes.router,
+    user_routes.users_router,
     apikey_routes.router,
+    settings_routes.router,
     session_routes.internal_router,
+    settings_routes.internal_router,
 )
 
 

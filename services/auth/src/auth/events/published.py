@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
@@ -29,3 +31,20 @@ class AccessRevoked(BaseModel):
     account_id: UUID | None = None
     api_key_id: UUID | None = None
     session_id: UUID | None = None
+
+
+SETTINGS_UPDATED = "auth.settings.updated"
+
+
+class SettingsUpdated(BaseModel):
+    """A tenant changed its settings; the payload is the whole new state of what other
+    services use (money and tax in finance, negative stock in finance and inventory,
+    time zone for report days, language for documents)."""
+
+    base_currency: str
+    tax_mode: Literal["usn_income", "usn_income_minus_expense", "none"]
+    tax_rate: Decimal
+    negative_stock: Literal["allow", "reject"]
+    timezone: str
+    language: Literal["ru", "en"]
+    updated_at: datetime
