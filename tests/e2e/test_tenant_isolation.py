@@ -60,13 +60,15 @@ def _populate(a: Tenant) -> None:
         _created(a.client, "/v1/admin/master-cards", {"sku": "ISO-1", "title": "Товар A"}),
         _created(a.client, "/v1/admin/api-keys", {"name": "a-agent", "scopes": ["*"]}),
     ]
-    member = a.client.post(
-        "/v1/admin/users",
-        json={"username": "a-member-iso", "password": "a-long-unusual-pass-9", "role": "member"},
+    objects.append(
+        _created(
+            a.client,
+            "/v1/admin/users",
+            {"username": "a-member-iso", "password": "a-long-unusual-pass-9", "role": "member"},
+        )
     )
-    if member.status_code != 404:  # the users API is part of the auth service
-        assert member.status_code == 201, member.text
-        objects.append(member.json())
+    settings = a.client.put("/v1/admin/settings", json={"tax_rate": "4", "language": "en"})
+    assert settings.status_code == 200, settings.text
     me = a.client.get("/v1/admin/auth/me").json()
     objects.append(me)
     for obj in objects:
@@ -193,6 +195,18 @@ def test_tenant_b_reaches_none_of_tenant_a_objects(attack: dict[str, Any]) -> No
     assert attack["leaks"] == []
 
 
+def test_tenant_settings_are_the_callers_own(attack: dict[str, Any]) -> None:
+    a: Tenant = attack["a"]
+    b: Tenant = attack["b"]
+    before = a.client.get("/v1/admin/settings").json()
+    assert before["tax_rate"] == "4.00"
+
+    changed = b.client.put("/v1/admin/settings", json={"tax_rate": "1", "language": "ru"})
+
+    assert changed.status_code == 200 and changed.json()["tax_rate"] == "1.00"
+    assert a.client.get("/v1/admin/settings").json() == before
+
+
 def test_tenant_a_objects_are_unchanged_after_the_attack(attack: dict[str, Any]) -> None:
     a: Tenant = attack["a"]
     assert a.snapshots, "A could read none of its own objects: the suite proves nothing"
@@ -210,7 +224,11 @@ def test_every_operation_with_an_id_was_attacked_with_every_object(
         (method, path) for method, path, _ in _operations(attack["spec"]) if PARAM_RE.search(path)
     }
     assert expected, "no route takes an id: the suite proves nothing"
-    assert {"/v1/admin/master-cards/{card_id}", "/v1/admin/api-keys/{key_id}"} <= {
+    assert {
+        "/v1/admin/master-cards/{card_id}",
+        "/v1/admin/api-keys/{key_id}",
+        "/v1/admin/users/{account_id}",
+    } <= {
         path for _, path in expected
     }
     assert {op: n for op, n in attack["attempts"].items()} == {op: len(a.ids) for op in expected}
