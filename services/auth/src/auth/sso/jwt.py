@@ -129,7 +129,9 @@ class JwtVerifier:
                     "leeway": LEEWAY_SECONDS,
                 },
             )
-        except JOSEError as exc:
+        except (JOSEError, TypeError, ValueError, OverflowError) as exc:
+            # python-jose lets a time claim of the wrong type (null, a list, an object,
+            # Infinity) escape as TypeError/OverflowError: a bad token, not a server error.
             raise JwtRejected(str(exc) or "invalid token") from exc
         if not isinstance(claims.get("sub"), str) or not claims["sub"]:
             raise JwtRejected("the token has no subject")

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 from uuid import UUID
 
+from auth.user.model import username_problem
 from mpflow_platform.db import Pool, set_tenant, transaction
 from mpflow_platform.http.identity import Identity
 from mpflow_platform.http.scopes import unknown_scopes
@@ -16,6 +17,8 @@ log = logging.getLogger(__name__)
 
 #: Stored instead of a password hash for provisioned accounts: no password ever matches it.
 NO_PASSWORD = "!sso-only"
+#: Longest subject `auth.users.sso_subject` holds; a longer one links to nobody.
+MAX_SUBJECT_LENGTH = 255
 
 
 def scopes_from(claims: dict[str, Any]) -> tuple[str, ...]:
@@ -38,9 +41,10 @@ def _verified_email(claims: dict[str, Any]) -> str | None:
     email = claims.get("email")
     if not isinstance(email, str) or email.count("@") != 1 or len(email) > 150:
         return None
-    if claims.get("email_verified") is False:
+    if claims.get("email_verified") is not True:  # absent is not verified
         return None
-    return email.strip().lower()
+    email = email.strip().lower()
+    return None if username_problem(email) else email
 
 
 async def _provision(pool: Pool, subject: str, claims: dict[str, Any]) -> None:
@@ -80,6 +84,8 @@ async def _provision(pool: Pool, subject: str, claims: dict[str, Any]) -> None:
 async def identity_for(pool: Pool, claims: dict[str, Any]) -> Identity | None:
     """The active account linked to the token's subject (provisioned if allowed), or None."""
     subject = str(claims["sub"])
+    if not subject or len(subject) > MAX_SUBJECT_LENGTH or username_problem(subject[:150]):
+        return None
     linked = await _linked(pool, subject)
     if linked is None:
         await _provision(pool, subject, claims)
