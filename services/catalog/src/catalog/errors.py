@@ -9,5 +9,13 @@ class CardNotFound(NotFound):
     error_code = "card_not_found"
 
 
+class SourceNotFound(NotFound):
+    error_code = "source_not_found"
+
+
 class DuplicateSku(Conflict):
     error_code = "duplicate_sku"
+
+
+class LinkTaken(Conflict):
+    error_code = "link_taken"

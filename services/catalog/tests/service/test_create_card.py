@@ -58,6 +58,15 @@ def test_creating_a_card_writes_its_created_event_to_the_outbox(
         "sku": "KETTLE-1",
         "title": "Чайник",
         "status": "active",
+        "brand": None,
+        "barcodes": [],
+        "length_mm": None,
+        "width_mm": None,
+        "height_mm": None,
+        "weight_g": None,
+        "links": [],
+        "version": 1,
+        "updated_at": card["updated_at"],
     }
 
 
