@@ -4,6 +4,10 @@
 #
 #   DATABASE_URL=postgresql://user:password@host:5432/db scripts/init-db.sh [service ...]
 #
+# With `--app-role mpflow_app` (and APP_DB_PASSWORD in the environment) it then creates or
+# updates the services' login role, a member of every mpflow_<service> role
+# (docs/operations.md, "Database roles").
+#
 # MIGRATIONS_DIR defaults to the repository's migrations/ folder. With no service named,
 # all services are migrated. Uses .venv/bin/python3 when the repository has a virtualenv,
 # else python3 on PATH (or $PYTHON); mpflow-platform must be installed in it.

@@ -13,6 +13,7 @@ import re
 import subprocess
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -33,12 +34,14 @@ INFRA_SERVICES = {"postgres", "nats", "migrate", "web"}
 #: Secrets compose must refuse to run without.
 REQUIRED_SECRETS = (
     "POSTGRES_PASSWORD",
+    "APP_DB_PASSWORD",
     "GATEWAY_SIGNING_KEY",
     "HMAC_SECRET",
     "ADMIN_BOOTSTRAP_PASSWORD",
 )
 TEST_SECRETS = {
     "POSTGRES_PASSWORD": "pgpassword0123456789",
+    "APP_DB_PASSWORD": "apppassword0123456789",
     "GATEWAY_SIGNING_KEY": "test-signing-key-0123456789abcdef",
     "HMAC_SECRET": "test-hmac-secret-0123456789abcdef",
     "ADMIN_BOOTSTRAP_PASSWORD": "test-admin-password",
@@ -238,7 +241,6 @@ def test_app_service_build_env_and_healthcheck(config: dict[str, Any], name: str
     assert env["GATEWAY_SIGNING_KEY"] == TEST_SECRETS["GATEWAY_SIGNING_KEY"]
     assert env["DATABASE_URL"].startswith("postgresql://")
     assert "@postgres:5432/" in env["DATABASE_URL"]
-    assert TEST_SECRETS["POSTGRES_PASSWORD"] in env["DATABASE_URL"]
     assert env["NATS_URL"] == "nats://nats:4222"
     assert env["MIGRATIONS_DIR"] == "/app/migrations"
     assert env["APPLY_MIGRATIONS"] in {"true", "false"}
@@ -246,6 +248,53 @@ def test_app_service_build_env_and_healthcheck(config: dict[str, Any], name: str
     test = " ".join(service["healthcheck"]["test"])
     assert "urllib" in test and f"127.0.0.1:{APP_SERVICES[name]}/health" in test
     assert service.get("restart") == "unless-stopped"
+
+
+@pytest.mark.parametrize("name", sorted(APP_SERVICES))
+def test_app_service_connects_as_the_app_role_not_the_owner(
+    config: dict[str, Any], name: str
+) -> None:
+    env = services(config)[name]["environment"]
+    url = urlsplit(env["DATABASE_URL"])
+    assert url.username == "mpflow_app"
+    assert url.password == TEST_SECRETS["APP_DB_PASSWORD"]
+    assert (url.hostname, url.port, url.path) == ("postgres", 5432, "/mpflow")
+    # The owner's credentials never reach a service, so it cannot migrate or bypass RLS.
+    assert TEST_SECRETS["POSTGRES_PASSWORD"] not in json.dumps(services(config)[name])
+    assert "MIGRATION_DATABASE_URL" not in env
+    assert env["APPLY_MIGRATIONS"] == "false"
+    # No DB_ROLE: each service switches to its default role, mpflow_<service>.
+    assert "DB_ROLE" not in env
+
+
+def test_migrate_connects_as_the_owner_and_creates_the_app_role(config: dict[str, Any]) -> None:
+    migrate = services(config)["migrate"]
+    env = migrate["environment"]
+    url = urlsplit(env["DATABASE_URL"])
+    assert url.username == "mpflow"  # POSTGRES_USER's default: the owner
+    assert url.password == TEST_SECRETS["POSTGRES_PASSWORD"]
+    assert (url.hostname, url.port, url.path) == ("postgres", 5432, "/mpflow")
+    command = migrate["command"]
+    assert command[command.index("--app-role") + 1] == "mpflow_app"
+    # The password comes from the environment (the runner's default variable), never argv.
+    assert "--app-password-env" not in command
+    assert env["APP_DB_PASSWORD"] == TEST_SECRETS["APP_DB_PASSWORD"]
+    assert not any(TEST_SECRETS["APP_DB_PASSWORD"] in part for part in command)
+
+
+def test_the_postgres_user_and_database_reach_both_urls() -> None:
+    result = run_compose(
+        "config",
+        "--format",
+        "json",
+        env=clean_env(**TEST_SECRETS, POSTGRES_USER="owner", POSTGRES_DB="shop"),
+    )
+    assert result.returncode == 0, result.stderr
+    model = json.loads(result.stdout)["services"]
+    migrate_url = urlsplit(model["migrate"]["environment"]["DATABASE_URL"])
+    assert (migrate_url.username, migrate_url.path) == ("owner", "/shop")
+    catalog_url = urlsplit(model["catalog"]["environment"]["DATABASE_URL"])
+    assert (catalog_url.username, catalog_url.path) == ("mpflow_app", "/shop")
 
 
 def test_auth_and_gateway_settings(config: dict[str, Any]) -> None:

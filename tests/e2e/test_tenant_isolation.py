@@ -38,8 +38,16 @@ class Tenant:
 
 def _ids_in(value: Any) -> set[str]:
     """Every `id`-like value (UUIDs) anywhere in a JSON document."""
-    text = json.dumps(value)
+    return _ids_in_text(json.dumps(value))
+
+
+def _ids_in_text(text: str) -> set[str]:
     return set(re.findall(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", text))
+
+
+def _ids_in_response(response: httpx.Response) -> set[str]:
+    """UUIDs anywhere in an answer, JSON or not (a CSV export leaks as well as JSON)."""
+    return _ids_in_text(response.text) if response.content else set()
 
 
 def _created(client: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -171,7 +179,7 @@ def attack(system: RunningSystem) -> Iterator[dict[str, Any]]:
         if not PARAM_RE.search(path):
             if method == "GET":
                 response = b.client.get(path)
-                seen = _ids_in(response.json()) if response.content else set()
+                seen = _ids_in_response(response)
                 if seen & a.ids:
                     leaks.append(f"GET {path} shows A's ids {sorted(seen & a.ids)}")
             continue
@@ -184,7 +192,7 @@ def attack(system: RunningSystem) -> Iterator[dict[str, Any]]:
                 leaks.append(f"{method} {url} answered {response.status_code}: {response.text}")
             elif response.status_code >= 500:
                 leaks.append(f"{method} {url} failed with {response.status_code}")
-            elif response.content and (_ids_in(response.json()) - {some_id} - b_own) & a.ids:
+            elif (_ids_in_response(response) - {some_id} - b_own) & a.ids:
                 leaks.append(f"{method} {url} revealed A's ids in its error")
     yield {"a": a, "b": b, "spec": spec, "leaks": leaks, "attempts": attempts}
     a.client.close()
@@ -228,7 +236,5 @@ def test_every_operation_with_an_id_was_attacked_with_every_object(
         "/v1/admin/master-cards/{card_id}",
         "/v1/admin/api-keys/{key_id}",
         "/v1/admin/users/{account_id}",
-    } <= {
-        path for _, path in expected
-    }
+    } <= {path for _, path in expected}
     assert {op: n for op, n in attack["attempts"].items()} == {op: len(a.ids) for op in expected}

@@ -19,15 +19,60 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
-async def create_pool(dsn: str, *, application_name: str, max_size: int = 10) -> Pool:
-    """A pool whose connections decode json/jsonb to Python values."""
-    pool = await asyncpg.create_pool(
-        dsn,
-        min_size=1,
-        max_size=max_size,
-        init=_init_connection,
-        server_settings={"application_name": application_name},
+class DatabaseRoleError(RuntimeError):
+    """The pool's connections cannot take on the configured database role."""
+
+
+def _role_problem(role: str, exc: asyncpg.PostgresError) -> DatabaseRoleError:
+    if isinstance(exc, asyncpg.InsufficientPrivilegeError):
+        what = (
+            f'the database user of DATABASE_URL may not switch to role "{role}" ({exc}): '
+            f"grant it the role (GRANT {role} TO <that user>; the migrate job does this for "
+            "its --app-role, e.g. mpflow_app)"
+        )
+    else:
+        what = (
+            f'database role "{role}" does not exist ({exc}): apply the migrations as a user '
+            "that may create roles (they create the mpflow_<service> roles), or have the "
+            "database administrator create it"
+        )
+    return DatabaseRoleError(
+        f"cannot run as database role {role!r}: {what}; or set DB_ROLE to a role that user "
+        "may switch to, or DB_ROLE= (empty) to run as the login user itself. See "
+        'docs/operations.md, "Database roles".'
     )
+
+
+async def create_pool(
+    dsn: str,
+    *,
+    application_name: str,
+    max_size: int = 10,
+    role: str | None = None,
+) -> Pool:
+    """A pool whose connections decode json/jsonb to Python values.
+
+    With `role`, every connection runs as that database role (a startup parameter, so it is
+    the session's default: the pool's RESET ALL on release and RESET ROLE keep it). It is how
+    services run as their non-owner `mpflow_<service>` role, to which row-level security
+    applies. A role that does not exist or that the login user may not switch to raises
+    DatabaseRoleError with what to do.
+    """
+    settings = {"application_name": application_name}
+    if role:
+        settings["role"] = role
+    try:
+        pool = await asyncpg.create_pool(
+            dsn,
+            min_size=1,
+            max_size=max_size,
+            init=_init_connection,
+            server_settings=settings,
+        )
+    except (asyncpg.InvalidParameterValueError, asyncpg.InsufficientPrivilegeError) as exc:
+        if not role or "role" not in str(exc):
+            raise
+        raise _role_problem(role, exc) from None
     assert pool is not None
     return pool
 

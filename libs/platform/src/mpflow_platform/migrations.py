@@ -5,16 +5,26 @@ an advisory lock, so concurrent runners (several services starting at once) queu
 of conflicting; applied files are skipped; an applied file whose checksum changed is
 refused; the first failing file stops the run and is not recorded.
 
-Usage: ``python -m mpflow_platform.migrations [--dsn URL] [--dir migrations] [service ...]``
+Usage: ``python -m mpflow_platform.migrations [--dsn URL] [--dir migrations]
+[--app-role NAME] [service ...]``
+
+With ``--app-role mpflow_app`` the runner also creates (or updates) the login role the
+services connect as, after the migrations: LOGIN, NOINHERIT, password from the environment
+variable APP_DB_PASSWORD (``--app-password-env``; sent as a SCRAM verifier, never printed or
+logged), member of every ``mpflow_<service>`` role so each service can switch to its own.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import hashlib
+import hmac
 import logging
 import os
+import re
+import secrets
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,6 +131,83 @@ async def apply_migrations(dsn: str, root: Path, services: list[str] | None = No
     return applied
 
 
+_ROLE_NAME_RE = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+_SCRAM_ITERATIONS = 4096
+
+
+def scram_sha256_verifier(password: str, *, salt: bytes | None = None) -> str:
+    """The SCRAM-SHA-256 verifier PostgreSQL stores for `password` (as `\\password` in psql
+    computes it): the server never sees the password itself, so it cannot reach its logs."""
+    if not password.isascii() or not password.isprintable():
+        raise MigrationError("the application role's password must be printable ASCII")
+    salt = salt if salt is not None else secrets.token_bytes(16)
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, _SCRAM_ITERATIONS)
+    client_key = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
+    stored_key = hashlib.sha256(client_key).digest()
+    server_key = hmac.new(salted, b"Server Key", hashlib.sha256).digest()
+
+    def b64(raw: bytes) -> str:
+        return base64.b64encode(raw).decode()
+
+    return f"SCRAM-SHA-256${_SCRAM_ITERATIONS}:{b64(salt)}${b64(stored_key)}:{b64(server_key)}"
+
+
+async def ensure_app_role(dsn: str, role: str, password: str) -> None:
+    """Create or update the login role the services connect as: LOGIN, NOINHERIT (it holds
+    no privileges of its own), `password`, member of every `mpflow_<service>` role (so each
+    service may SET ROLE to its own). Idempotent; run after the migrations (init.sql creates
+    the service roles)."""
+    if not _ROLE_NAME_RE.fullmatch(role) or role in {f"mpflow_{s}" for s in SERVICES}:
+        raise MigrationError(
+            f"invalid application role name {role!r}: lower-case letters, digits and _, "
+            "and not one of the mpflow_<service> roles"
+        )
+    if not password:
+        raise MigrationError(f"no password for the application role {role!r}")
+    verifier = scram_sha256_verifier(password)
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("SELECT pg_advisory_lock($1)", LOCK_KEY)
+        try:
+            async with conn.transaction():
+                missing = [
+                    f"mpflow_{s}"
+                    for s in SERVICES
+                    if not await conn.fetchval(
+                        "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", f"mpflow_{s}"
+                    )
+                ]
+                if missing:
+                    raise MigrationError(
+                        f"the service roles {', '.join(missing)} do not exist: apply the "
+                        "migrations as a user that may create roles, or create them "
+                        '(docs/operations.md, "Database roles")'
+                    )
+                exists = await conn.fetchval(
+                    "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", role
+                )
+                verb = "ALTER" if exists else "CREATE"
+                # A utility statement takes no parameters: the verifier is quoted as a literal
+                # (it is base64 and `$`/`:`, and quote_literal makes any value safe).
+                literal = await conn.fetchval("SELECT quote_literal($1::text)", verifier)
+                # (A new role has no other attribute; superuser-only ones are not named, so
+                # a migrating user with CREATEROLE but not SUPERUSER can run this too.)
+                await conn.execute(f'{verb} ROLE "{role}" LOGIN NOINHERIT PASSWORD {literal}')
+                for service in SERVICES:
+                    already = await conn.fetchval(
+                        "SELECT pg_has_role($1, $2, 'MEMBER')", role, f"mpflow_{service}"
+                    )
+                    if not already:
+                        await conn.execute(f'GRANT "mpflow_{service}" TO "{role}"')
+        except asyncpg.PostgresError as exc:
+            raise MigrationError(f"cannot create or update the role {role!r}: {exc}") from exc
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock($1)", LOCK_KEY)
+    finally:
+        await conn.close()
+    log.info("application role ready", extra={"role": role})
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point (containers, scripts/init-db.sh)."""
     from mpflow_platform.settings import find_migrations_dir
@@ -128,10 +215,25 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Apply OpenMPFlow database migrations")
     parser.add_argument("--dsn", default=os.environ.get("DATABASE_URL"))
     parser.add_argument("--dir", type=Path, default=os.environ.get("MIGRATIONS_DIR"))
+    parser.add_argument(
+        "--app-role",
+        metavar="NAME",
+        help="also create or update this login role (e.g. mpflow_app), member of every "
+        "mpflow_<service> role, with the password from --app-password-env",
+    )
+    parser.add_argument(
+        "--app-password-env",
+        metavar="VAR",
+        default="APP_DB_PASSWORD",
+        help="environment variable holding the --app-role password (default: %(default)s)",
+    )
     parser.add_argument("services", nargs="*", help=f"default: all of {', '.join(SERVICES)}")
     args = parser.parse_args(argv)
     if not args.dsn:
         parser.error("--dsn or DATABASE_URL is required")
+    password = os.environ.get(args.app_password_env, "") if args.app_role else ""
+    if args.app_role and not password:
+        parser.error(f"--app-role needs a password in the environment: set {args.app_password_env}")
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     root = args.dir or find_migrations_dir(Path.cwd())
     try:
@@ -140,6 +242,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"migration failed: {exc}", file=sys.stderr)
         return 1
     print(f"applied {len(done)} migration(s)" + "".join(f"\n  {d}" for d in done))
+    if args.app_role:
+        try:
+            asyncio.run(ensure_app_role(args.dsn, args.app_role, password))
+        except MigrationError as exc:
+            print(f"application role failed: {exc}", file=sys.stderr)
+            return 1
+        print(f"application role {args.app_role} ready (member of every mpflow_<service> role)")
     return 0
 
 

@@ -15,7 +15,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
-from mpflow_platform.db import Pool, create_pool
+from mpflow_platform.db import DatabaseRoleError, Pool, create_pool
 from mpflow_platform.events.bus import EventBus
 from mpflow_platform.events.consumer import EventConsumer, Handler
 from mpflow_platform.events.relay import OutboxRelay
@@ -122,11 +122,21 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         configure_logging(spec.name, settings.log_level)
         if settings.apply_migrations:
             await apply_migrations(
-                settings.database_url, settings.resolved_migrations_dir(), [spec.db_schema]
+                settings.resolved_migration_database_url(),
+                settings.resolved_migrations_dir(),
+                [spec.db_schema],
             )
-        app.state.pool = await create_pool(
-            settings.database_url, application_name=spec.name, max_size=settings.db_pool_max
-        )
+        role = settings.resolved_db_role(spec.db_schema)
+        try:
+            app.state.pool = await create_pool(
+                settings.database_url,
+                application_name=spec.name,
+                max_size=settings.db_pool_max,
+                role=role,
+            )
+        except DatabaseRoleError as exc:
+            log.error("cannot start: %s", exc, extra={"db_role": role})
+            raise
         app.state.bus = bus = EventBus(settings.nats_url, name=spec.name)
         bus.start()
         app.state.relay = relay = OutboxRelay(app.state.pool, bus, schema=spec.db_schema)

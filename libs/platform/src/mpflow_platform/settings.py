@@ -34,6 +34,15 @@ class ServiceSettings(BaseSettings):
     log_level: str = Field("INFO", validation_alias=_shared("LOG_LEVEL"))
     migrations_dir: Path | None = Field(None, validation_alias=_shared("MIGRATIONS_DIR"))
     apply_migrations: bool = Field(True, validation_alias=_shared("APPLY_MIGRATIONS"))
+    #: Where migrations are applied from (the schemas' owner); DATABASE_URL when unset. Only
+    #: the migration step uses it: queries always go through DATABASE_URL and DB_ROLE.
+    migration_database_url: str | None = Field(
+        None, validation_alias=_shared("MIGRATION_DATABASE_URL")
+    )
+    #: The database role the service's queries run as (row-level security applies to it):
+    #: unset means `mpflow_<the service's schema>`; empty runs as DATABASE_URL's user itself
+    #: (for a DATABASE_URL that already logs in as a non-owner role).
+    db_role: str | None = Field(None, validation_alias=_shared("DB_ROLE"))
     db_pool_max: int = Field(10, ge=2, le=200, validation_alias=_shared("DB_POOL_MAX"))
 
     @model_validator(mode="after")
@@ -43,6 +52,16 @@ class ServiceSettings(BaseSettings):
         if len(self.signing_key) < 16:
             raise ValueError("GATEWAY_SIGNING_KEY must be at least 16 characters")
         return self
+
+    def resolved_migration_database_url(self) -> str:
+        """The URL migrations are applied through: MIGRATION_DATABASE_URL, else DATABASE_URL."""
+        return self.migration_database_url or self.database_url
+
+    def resolved_db_role(self, schema: str) -> str | None:
+        """The role queries run as: DB_ROLE, else `mpflow_<schema>`; None when DB_ROLE=''."""
+        if self.db_role is None:
+            return f"mpflow_{schema}"
+        return self.db_role.strip() or None
 
     def resolved_migrations_dir(self) -> Path:
         """The migrations folder: MIGRATIONS_DIR, else the repository's `migrations/`."""

@@ -116,7 +116,14 @@ def database_url(pg_url: str) -> Iterator[str]:
 
 
 #: Settings a developer's shell might carry that would leak into a service under test.
-_LEAKY_ENV = ("GATEWAY_SIGNING_KEY", "MIGRATIONS_DIR", "APPLY_MIGRATIONS", "LOG_LEVEL")
+_LEAKY_ENV = (
+    "GATEWAY_SIGNING_KEY",
+    "MIGRATIONS_DIR",
+    "APPLY_MIGRATIONS",
+    "LOG_LEVEL",
+    "DB_ROLE",
+    "MIGRATION_DATABASE_URL",
+)
 
 
 @pytest.fixture
