@@ -2,7 +2,7 @@
 
 1. no service package imports another service package, directly or through a third module;
 2. the shared libraries (`libs/*`) import no service;
-3. the pure domain modules (`model.py`, `fifo.py`) import no framework or I/O.
+3. the pure domain modules (`model.py`, `fifo.py`, `landed.py`) import no framework or I/O.
 
 Services, libraries and domain modules are discovered from the folder layout, so a new one is
 covered without touching this file. The contracts are written into a temporary `.importlinter`
@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-PURE_MODULE_FILES = ("model.py", "fifo.py")
+PURE_MODULE_FILES = ("model.py", "fifo.py", "landed.py")
 #: What a pure domain module must not reach, even indirectly (STYLE.md §7.1: no FastAPI,
 #: asyncpg, NATS or settings; HTTP clients and the platform's I/O modules likewise).
 IO_MODULES = (
@@ -80,7 +80,7 @@ class Layout:
         ]
 
     def pure_modules(self) -> list[str]:
-        """Dotted names of every `model.py` / `fifo.py` inside a service package."""
+        """Dotted names of every pure module (PURE_MODULE_FILES) inside a service package."""
         modules = []
         for package, src in self.services.items():
             for path in sorted((src / package).rglob("*.py")):
