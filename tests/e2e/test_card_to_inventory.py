@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 
+import asyncpg
 import httpx
 
 from mpflow_testing.waiting import wait_until
@@ -116,3 +118,47 @@ def test_the_request_id_travels_from_the_gateway_through_the_event_into_the_cons
         and entry["subject"] == "mpflow.catalog.card.created"
         for entry in handled
     )
+
+
+def _inventory_copy(system: RunningSystem, card_id: str) -> dict[str, object] | None:
+    async def read() -> dict[str, object] | None:
+        conn = await asyncpg.connect(system.database_url)
+        try:
+            row = await conn.fetchrow(
+                "SELECT title, status, length_mm, width_mm, height_mm, weight_g, version "
+                "FROM inventory.cards WHERE card_id = $1",
+                uuid.UUID(card_id),
+            )
+        finally:
+            await conn.close()
+        return None if row is None else dict(row)
+
+    return asyncio.run(read())
+
+
+def test_card_changes_reach_inventorys_copy_with_dimensions_and_weight(
+    system: RunningSystem,
+) -> None:
+    with system.client(system.login(*system.new_tenant())) as client:
+        card = client.post(
+            "/v1/admin/master-cards",
+            json={
+                "sku": "BOX-1",
+                "title": "Коробка",
+                "dimensions": {"length_mm": 300, "width_mm": 200, "height_mm": 100},
+                "weight_g": 450,
+            },
+        ).json()
+        client.patch(f"/v1/admin/master-cards/{card['id']}", json={"weight_g": 480})
+        client.delete(f"/v1/admin/master-cards/{card['id']}")
+
+    wait_until(lambda: (_inventory_copy(system, card["id"]) or {}).get("version") == 3)
+    assert _inventory_copy(system, card["id"]) == {
+        "title": "Коробка",
+        "status": "archived",
+        "length_mm": 300,
+        "width_mm": 200,
+        "height_mm": 100,
+        "weight_g": 480,
+        "version": 3,
+    }
