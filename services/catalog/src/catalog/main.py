@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from catalog.card.routes import router as card_router
+from catalog.card.transfer_routes import router as card_transfer_router
+from catalog.pricing.routes import router as pricing_router
 from catalog.settings import Settings
 from mpflow_platform.service import ServiceSpec, create_service_app
 
@@ -16,7 +18,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ServiceSpec(
             name=SERVICE,
             settings=settings or Settings(),
-            routers=[card_router],
+            routers=[card_transfer_router, card_router, pricing_router],
             description="Master cards (SKU) and everything describing a product.",
         )
     )

@@ -83,18 +83,23 @@ def _source_rows(sources: list[SourceCreate]) -> list[dict[str, Any]]:
     return [{"id": uuid7(), **source.model_dump(mode="json")} for source in sources]
 
 
-async def _publish(tx: Connection, tenant: UUID, event_type: str, card: CardRead) -> None:
-    snapshot = CardSnapshot.model_validate(
+def snapshot(card: CardRead) -> dict[str, Any]:
+    """The payload of every card event (`CardSnapshot`), as JSON values."""
+    dims = card.dimensions
+    return CardSnapshot.model_validate(
         {
             **card.model_dump(),
             "card_id": card.id,
-            "length_mm": card.dimensions.length_mm if card.dimensions else None,
-            "width_mm": card.dimensions.width_mm if card.dimensions else None,
-            "height_mm": card.dimensions.height_mm if card.dimensions else None,
+            "length_mm": dims.length_mm if dims else None,
+            "width_mm": dims.width_mm if dims else None,
+            "height_mm": dims.height_mm if dims else None,
             "links": [link.model_dump() for link in card.links],
         }
-    )
-    event = new_event(event_type, snapshot.model_dump(mode="json"), user_id=tenant, source=SCHEMA)
+    ).model_dump(mode="json")
+
+
+async def _publish(tx: Connection, tenant: UUID, event_type: str, card: CardRead) -> None:
+    event = new_event(event_type, snapshot(card), user_id=tenant, source=SCHEMA)
     await outbox.add(tx, schema=SCHEMA, event=event)
 
 
@@ -205,18 +210,26 @@ def _merged_attributes(current: dict[str, Any], patch: dict[str, Any]) -> dict[s
     return {key: value for key, value in merged.items() if value is not None}
 
 
-async def change_card(
-    tx: Connection, tenant: UUID, row: dict[str, Any], data: CardUpdate
-) -> Change:
-    """Apply an update to a locked card row in an open transaction; publish when anything
-    changed (`catalog.card.archived` when it became archived, else `…updated`)."""
+def changed_columns(row: dict[str, Any], data: CardUpdate, now: datetime) -> dict[str, Any]:
+    """The columns of the card `row` that `data` changes, with their new values: given
+    fields replace, attributes merge (a null value removes a key), a status change sets or
+    clears archived_at. Empty when nothing changes."""
     columns = {name: value for name, value in _columns(data).items() if row.get(name) != value}
     if data.attributes is not None:
         merged = _merged_attributes(row["attributes"], data.attributes)
         if merged != row["attributes"]:
             columns["attributes"] = merged
     if "status" in columns:
-        columns["archived_at"] = datetime.now(UTC) if columns["status"] == "archived" else None
+        columns["archived_at"] = now if columns["status"] == "archived" else None
+    return columns
+
+
+async def change_card(
+    tx: Connection, tenant: UUID, row: dict[str, Any], data: CardUpdate
+) -> Change:
+    """Apply an update to a locked card row in an open transaction; publish when anything
+    changed (`catalog.card.archived` when it became archived, else `…updated`)."""
+    columns = changed_columns(row, data, datetime.now(UTC))
     links_before = (await repository.links_of(tx, user_id=tenant, card_ids=[row["id"]]))[row["id"]]
     links_changed = data.links is not None and [
         {k: link[k] for k in ("marketplace", "offer_id", "product_id", "sku")}

@@ -1,0 +1,1 @@
+"""Pricing calculator and Ozon commission tiers (DOMAIN.md §10)."""
