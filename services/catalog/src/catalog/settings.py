@@ -1,7 +1,8 @@
-"""Catalog settings: the shared ones only, for now (prefix CATALOG_ for its own)."""
+"""Catalog settings: the shared ones plus its own (prefix CATALOG_)."""
 
 from __future__ import annotations
 
+from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
 from mpflow_platform.settings import ServiceSettings
@@ -9,3 +10,10 @@ from mpflow_platform.settings import ServiceSettings
 
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="CATALOG_", extra="ignore", populate_by_name=True)
+
+    #: Where inventory answers internal calls (unit costs for pricing). `make run` and the
+    #: test stack pass GATEWAY_INVENTORY_URL to every service, so that name is read too.
+    inventory_url: str = Field(
+        "http://127.0.0.1:8003",
+        validation_alias=AliasChoices("CATALOG_INVENTORY_URL", "GATEWAY_INVENTORY_URL"),
+    )

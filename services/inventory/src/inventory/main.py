@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from inventory.events.handlers import HANDLERS
 from inventory.settings import Settings
 from inventory.stock.routes import router as stock_router
+from inventory.valuation.routes import internal_router as valuation_router
 from mpflow_platform.service import ServiceSpec, create_service_app
 
 SERVICE = "inventory"
@@ -17,7 +18,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ServiceSpec(
             name=SERVICE,
             settings=settings or Settings(),
-            routers=[stock_router],
+            routers=[stock_router, valuation_router],
             handlers=HANDLERS,
             description="Stock: supplier orders, landed cost, FIFO lots, ledger, logistics.",
         )

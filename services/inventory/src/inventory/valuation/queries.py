@@ -1,0 +1,31 @@
+"""Read-only SQL of unit costs; scoped by user_id (and RLS)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from mpflow_platform.db import Connection
+
+
+async def unit_costs(
+    tx: Connection, *, user_id: UUID, card_ids: Sequence[UUID]
+) -> list[dict[str, Any]]:
+    """Per card: units and value left in its lots, and the oldest open lot (the next unit
+    out under FIFO). Cards without stock are absent."""
+    rows = await tx.fetch(
+        """
+        SELECT card_id,
+               sum(remaining_qty)::int AS qty,
+               sum(remaining_value) AS value,
+               (array_agg(remaining_value / remaining_qty ORDER BY received_at, id))[1]
+                   AS fifo_unit_cost
+        FROM inventory.lots
+        WHERE user_id = $1 AND card_id = ANY($2) AND remaining_qty > 0
+        GROUP BY card_id
+        """,
+        user_id,
+        list(card_ids),
+    )
+    return [dict(r) for r in rows]

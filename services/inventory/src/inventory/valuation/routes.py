@@ -1,0 +1,26 @@
+"""Internal endpoint: unit costs of cards (catalog's pricing reads it)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+
+from inventory.valuation import service
+from inventory.valuation.schemas import UnitCosts
+from mpflow_platform.http.deps import CurrentIdentity, DbPool
+
+MAX_CARDS = 500
+
+internal_router = APIRouter(prefix="/internal", include_in_schema=False)
+
+
+@internal_router.get("/unit-costs", response_model=UnitCosts)
+async def get_unit_costs(
+    pool: DbPool,
+    identity: CurrentIdentity,
+    card_id: Annotated[list[UUID], Query(max_length=MAX_CARDS)],
+) -> UnitCosts:
+    """Units, value and unit costs (FIFO next unit, average) of up to 500 cards."""
+    return UnitCosts(items=await service.unit_costs(pool=pool, identity=identity, card_ids=card_id))

@@ -1,0 +1,24 @@
+"""Response models of unit costs."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+
+class UnitCost(BaseModel):
+    card_id: UUID
+    qty: int = Field(description="Units left in the card's lots.")
+    value: Decimal = Field(description="Their value at cost (base currency).")
+    fifo_unit_cost: Decimal | None = Field(
+        None, description="Cost of the next unit out: the oldest open lot's value per unit."
+    )
+    average_unit_cost: Decimal | None = Field(
+        None, description="Value / units over every open lot."
+    )
+
+
+class UnitCosts(BaseModel):
+    items: list[UnitCost]
