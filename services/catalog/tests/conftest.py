@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from catalog.main import create_app
+from mpflow_devstack.ports import free_port
 from mpflow_platform.http.identity import ANONYMOUS, Identity
 from mpflow_testing.identity import ALICE, BOB
 from mpflow_testing.servers import run_app
@@ -20,7 +21,13 @@ Client = Callable[[Identity], httpx.Client]
 
 @pytest.fixture
 def catalog_url(service_env: Callable[..., None]) -> Iterator[str]:
-    """Base URL of a running catalog service (migrations applied by its start-up)."""
+    """Base URL of a running catalog service (migrations applied by its start-up). The
+    services it calls (auth, inventory) are not running here: their URLs point at closed
+    ports, so whatever needs them answers 503 (tests/e2e covers them together)."""
+    service_env(
+        CATALOG_AUTH_URL=f"http://127.0.0.1:{free_port()}",
+        CATALOG_INVENTORY_URL=f"http://127.0.0.1:{free_port()}",
+    )
     with run_app(create_app()) as url:
         yield url
 

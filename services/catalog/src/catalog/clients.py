@@ -15,11 +15,19 @@ async def open_clients(app: FastAPI) -> None:
     app.state.inventory = InternalClient(
         settings.inventory_url, signing_key=settings.signing_key, service="inventory"
     )
+    app.state.auth = InternalClient(
+        settings.auth_url, signing_key=settings.signing_key, service="auth"
+    )
 
 
 async def close_clients(app: FastAPI) -> None:
     await cast(InternalClient, app.state.inventory).aclose()
+    await cast(InternalClient, app.state.auth).aclose()
 
 
 def inventory(request: Request) -> InternalClient:
     return cast(InternalClient, request.app.state.inventory)
+
+
+def auth(request: Request) -> InternalClient:
+    return cast(InternalClient, request.app.state.auth)

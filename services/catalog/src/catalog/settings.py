@@ -13,6 +13,11 @@ class Settings(ServiceSettings):
 
     #: Where inventory answers internal calls (unit costs for pricing). `make run` and the
     #: test stack pass GATEWAY_INVENTORY_URL to every service, so that name is read too.
+    #: Where auth answers internal calls (the tenant's tax settings for pricing).
+    auth_url: str = Field(
+        "http://127.0.0.1:8001",
+        validation_alias=AliasChoices("CATALOG_AUTH_URL", "GATEWAY_AUTH_URL"),
+    )
     inventory_url: str = Field(
         "http://127.0.0.1:8003",
         validation_alias=AliasChoices("CATALOG_INVENTORY_URL", "GATEWAY_INVENTORY_URL"),

@@ -133,11 +133,25 @@ def test_a_price_below_every_tier_is_a_422(alice: httpx.Client) -> None:
         "price": "99.99",
         "cogs": "10",
         "commission": {"category": "Игрушки", "scheme": "FBO", "date": "2025-02-01"},
+        "tax": {"mode": "none"},
     }
 
     problem = _post(alice, "calculate", body, status=422)
 
     assert problem["error_code"] == "no_commission_tier"
+
+
+def test_without_a_tax_the_tenants_settings_are_asked_and_their_absence_is_a_503(
+    alice: httpx.Client,
+) -> None:
+    # The catalog under test has no auth service to ask (the tenant's tax comes from auth;
+    # tests/e2e/test_pricing.py shows it through the whole system).
+    body = {"mode": "forward", "price": "1000", "cogs": "100", "commission_percent": "10"}
+
+    problem = _post(alice, "calculate", body, status=503)
+
+    assert problem["error_code"] == "upstream_unavailable"
+    assert "auth" in problem["detail"]
 
 
 def test_a_foreign_cost_converts_at_its_rate(alice: httpx.Client) -> None:

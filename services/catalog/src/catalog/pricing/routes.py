@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 
+from catalog.clients import auth as auth_client
 from catalog.pricing import service
 from catalog.pricing.errors import (
     InvalidTierFileError,
@@ -26,6 +27,7 @@ from catalog.pricing.schemas import (
     SolvedResult,
 )
 from mpflow_platform.http.deps import CurrentIdentity, DbPool
+from mpflow_platform.http.internal import InternalClient
 from mpflow_platform.http.pagination import (
     DEFAULT_LIMIT,
     CursorParam,
@@ -42,19 +44,25 @@ CSV_TYPES = frozenset({"text/csv"})
 
 @router.post("/calculate", response_model=ForwardResult | ReverseResult)
 async def post_calculate(
-    body: Annotated[CalculateRequest, Body()], pool: DbPool, identity: CurrentIdentity
+    body: Annotated[CalculateRequest, Body()],
+    pool: DbPool,
+    identity: CurrentIdentity,
+    auth: Annotated[InternalClient, Depends(auth_client)],
 ) -> ForwardResult | ReverseResult:
     """Forward (`mode: forward`, a price) or reverse (`mode: reverse`, a target margin or
     ROI → the lowest price reaching it), with the full breakdown."""
-    return await service.calculate(pool=pool, identity=identity, data=body)
+    return await service.calculate(pool=pool, identity=identity, auth=auth, data=body)
 
 
 @router.post("/breakeven", response_model=SolvedResult)
 async def post_breakeven(
-    body: BreakevenRequest, pool: DbPool, identity: CurrentIdentity
+    body: BreakevenRequest,
+    pool: DbPool,
+    identity: CurrentIdentity,
+    auth: Annotated[InternalClient, Depends(auth_client)],
 ) -> SolvedResult:
     """The lowest price whose profit is not negative, with the breakdown."""
-    return await service.breakeven(pool=pool, identity=identity, data=body)
+    return await service.breakeven(pool=pool, identity=identity, auth=auth, data=body)
 
 
 @router.get("/commissions", response_model=Page[CommissionTierRead])

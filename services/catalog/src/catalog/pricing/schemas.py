@@ -179,8 +179,8 @@ class PricingInputs(BaseModel):
         Decimal(0), description="Expected returns per unit sold, percent."
     )
     return_cost: Money = Field(Decimal(0), description="Cost of one return (not the goods).")
-    tax: TaxInput = Field(
-        default_factory=lambda: TaxInput(mode="usn_income", rate_percent=Decimal(6))
+    tax: TaxInput | None = Field(
+        None, description="Default: the tenant's settings (tax mode and rate)."
     )
 
     @model_validator(mode="after")

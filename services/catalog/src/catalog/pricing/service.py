@@ -36,6 +36,7 @@ from catalog.pricing.schemas import (
     ReverseResult,
     SolvedResult,
     StorageLine,
+    TaxInput,
     TaxLine,
     TierRead,
     TierSetSummary,
@@ -44,6 +45,7 @@ from catalog.pricing.schemas import (
 )
 from mpflow_platform.db import Pool, transaction
 from mpflow_platform.http.identity import Identity
+from mpflow_platform.http.internal import InternalClient
 from mpflow_platform.http.pagination import Page, next_cursor
 from mpflow_platform.money import round_money
 
@@ -69,10 +71,15 @@ def sample_tiers() -> tuple[model.TierRow, ...]:
 
 
 async def calculate(
-    *, pool: Pool, identity: Identity, data: ForwardRequest | ReverseRequest
+    *,
+    pool: Pool,
+    identity: Identity,
+    auth: InternalClient,
+    data: ForwardRequest | ReverseRequest,
 ) -> ForwardResult | ReverseResult:
-    """Forward (price → profit, margin, ROI) or reverse (target → lowest price)."""
-    costs, conversions = _costs(data)
+    """Forward (price → profit, margin, ROI) or reverse (target → lowest price); the tax is
+    the tenant's unless the request gives one."""
+    costs, conversions = _costs(data, await tax_of(data, identity=identity, auth=auth))
     commission, source = await _commission(pool=pool, identity=identity, data=data)
     if isinstance(data, ForwardRequest):
         price = _convert("price", data.price, data.base_currency, conversions)
@@ -95,9 +102,11 @@ async def calculate(
     return ReverseResult(target=data.target, conversions=conversions, **solved)
 
 
-async def breakeven(*, pool: Pool, identity: Identity, data: BreakevenRequest) -> SolvedResult:
+async def breakeven(
+    *, pool: Pool, identity: Identity, auth: InternalClient, data: BreakevenRequest
+) -> SolvedResult:
     """The lowest price at which profit is zero or more."""
-    costs, conversions = _costs(data)
+    costs, conversions = _costs(data, await tax_of(data, identity=identity, auth=auth))
     commission, source = await _commission(pool=pool, identity=identity, data=data)
     target = model.Target("breakeven")
     solved = _solve(target, costs, commission, data.price_step, data.base_currency, source)
@@ -159,7 +168,15 @@ def _convert(
     return amount
 
 
-def _costs(data: PricingInputs) -> tuple[model.Costs, list[Conversion]]:
+async def tax_of(data: PricingInputs, *, identity: Identity, auth: InternalClient) -> TaxInput:
+    """The tax the request names, else the tenant's (auth's settings: mode and rate)."""
+    if data.tax is not None:
+        return data.tax
+    settings = await auth.get_json("/internal/tenant-settings", identity=identity)
+    return TaxInput(mode=settings["tax_mode"], rate_percent=Decimal(settings["tax_rate"]))
+
+
+def _costs(data: PricingInputs, tax: TaxInput) -> tuple[model.Costs, list[Conversion]]:
     conversions: list[Conversion] = []
 
     def money(name: str) -> Decimal:
@@ -175,8 +192,8 @@ def _costs(data: PricingInputs) -> tuple[model.Costs, list[Conversion]]:
         return_rate_percent=data.return_rate_percent,
         return_cost=money("return_cost"),
         acquiring_percent=data.acquiring_percent,
-        tax_mode=data.tax.mode,
-        tax_rate_percent=data.tax.rate,
+        tax_mode=tax.mode,
+        tax_rate_percent=tax.rate,
     )
     return costs, conversions
 
