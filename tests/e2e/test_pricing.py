@@ -59,3 +59,23 @@ def test_products_show_the_fifo_unit_cost_from_inventory(system: RunningSystem) 
     assert items["KETTLE-1"]["fifo_unit_cost"] == "100.0000"  # the older lot goes first
     assert items["KETTLE-1"]["average_unit_cost"] == "94.0000"
     assert items["MUG-1"]["stock_qty"] == 0 and items["MUG-1"]["fifo_unit_cost"] is None
+
+
+def test_the_calculator_takes_the_tenants_tax_unless_told_otherwise(system: RunningSystem) -> None:
+    body = {"mode": "forward", "price": "1000", "cogs": "400", "commission_percent": "10"}
+    with system.client(system.login(*system.new_tenant())) as client:
+        default = client.post("/v1/admin/pricing/calculate", json=body)
+        client.put("/v1/admin/settings", json={"tax_mode": "usn_income_minus_expense"})
+        tenant = client.post("/v1/admin/pricing/calculate", json=body)
+        told = client.post("/v1/admin/pricing/calculate", json={**body, "tax": {"mode": "none"}})
+
+    assert default.status_code == 200, default.text
+    # usn_income 6 % of 1000; then 15 % of (1000 - 400 - 100 commission - 15 acquiring).
+    assert default.json()["breakdown"]["tax"]["amount"] == "60.00"
+    assert tenant.json()["breakdown"]["tax"] == {
+        "amount": "72.75",
+        "mode": "usn_income_minus_expense",
+        "rate_percent": "15.00",
+        "base": "485.00",
+    }
+    assert told.json()["breakdown"]["tax"]["amount"] == "0.00"
