@@ -11,15 +11,13 @@ from uuid import UUID
 from auth.apikey import model, repository
 from auth.apikey.errors import ApiKeyNotFound, NotAnAccount, ScopeEscalation
 from auth.apikey.schemas import ApiKeyCreate, ApiKeyIssued, ApiKeyRead, ApiKeyRotate
-from auth.events.published import ACCESS_REVOKED, AccessRevoked, RevocationReason
+from auth.events.published import RevocationReason
+from auth.events.revocation import publish_access_revoked
 from mpflow_platform.db import Connection, Pool, transaction
-from mpflow_platform.events import new_event, outbox
 from mpflow_platform.http.identity import Identity
 from mpflow_platform.http.pagination import Page, PageQuery, next_cursor
 from mpflow_platform.http.scopes import covers
 from mpflow_platform.ids import uuid7
-
-SCHEMA = "auth"
 
 
 @dataclass(frozen=True)
@@ -57,11 +55,9 @@ def _check_grantable(caller: Caller, scopes: list[str]) -> None:
 async def _publish_revoked(
     tx: Connection, caller: Caller, key: dict[str, Any], reason: RevocationReason
 ) -> None:
-    data = AccessRevoked(reason=reason, account_id=key["account_id"], api_key_id=key["id"])
-    event = new_event(
-        ACCESS_REVOKED, data.model_dump(mode="json"), user_id=caller.tenant, source=SCHEMA
+    await publish_access_revoked(
+        tx, tenant=caller.tenant, reason=reason, account_id=key["account_id"], api_key_id=key["id"]
     )
-    await outbox.add(tx, schema=SCHEMA, event=event)
 
 
 async def create_key(*, pool: Pool, identity: Identity, body: ApiKeyCreate) -> ApiKeyIssued:

@@ -22,18 +22,16 @@ from auth.errors import (
     UsernameTaken,
     WeakPassword,
 )
-from auth.events.published import ACCESS_REVOKED, AccessRevoked, RevocationReason
+from auth.events.published import RevocationReason
+from auth.events.revocation import publish_access_revoked
 from auth.password import hash_password, password_problem
 from auth.user import repository
 from auth.user.model import ROLES, normalize_username, username_problem
 from auth.user.schemas import UserCreate, UserRead, UserUpdate
 from mpflow_platform.db import Connection, Pool, set_tenant, transaction
-from mpflow_platform.events import new_event, outbox
 from mpflow_platform.http.identity import Identity
 from mpflow_platform.http.pagination import Page, PageQuery, next_cursor
 from mpflow_platform.ids import uuid7
-
-SCHEMA = "auth"
 
 #: Serializes bootstrap across replicas starting together ("mpflow-auth-bootstrap" folded).
 BOOTSTRAP_LOCK_KEY = int.from_bytes(
@@ -118,14 +116,6 @@ def _owner(identity: Identity) -> Owner:
         is_platform_admin=identity.is_platform_admin,
         session_id=session_id,
     )
-
-
-async def _publish_revoked(
-    tx: Connection, tenant: UUID, account_id: UUID, reason: RevocationReason
-) -> None:
-    data = AccessRevoked(reason=reason, account_id=account_id)
-    event = new_event(ACCESS_REVOKED, data.model_dump(mode="json"), user_id=tenant, source=SCHEMA)
-    await outbox.add(tx, schema=SCHEMA, event=event)
 
 
 async def add_user(*, pool: Pool, identity: Identity, body: UserCreate) -> UserRead:
@@ -231,7 +221,7 @@ async def update_user(
         reason: RevocationReason = (
             "account_deactivated" if changes.get("is_active") is False else "account_changed"
         )
-        await _publish_revoked(tx, owner.tenant, account_id, reason)
+        await publish_access_revoked(tx, tenant=owner.tenant, reason=reason, account_id=account_id)
     return UserRead.model_validate(row)
 
 

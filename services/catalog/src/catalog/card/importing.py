@@ -430,22 +430,9 @@ async def _insert_many(tx: Connection, tenant: UUID, news: Sequence[_New]) -> se
     return set(by_sku)
 
 
-#: The columns a bulk update sets (every one, to its value after the row's change).
-_SET_COLUMNS = (
-    "title",
-    "description",
-    "brand",
-    "status",
-    "barcodes",
-    "length_mm",
-    "width_mm",
-    "height_mm",
-    "weight_g",
-    "attributes",
-    "purchase_price",
-    "purchase_currency",
-    "archived_at",
-)
+#: The columns a bulk update sets (every one, to its value after the row's change): all
+#: an update may set but the SKU, which is how an import finds the card.
+_SET_COLUMNS = tuple(name for name in repository.UPDATABLE if name != "sku")
 _RETURNING = ", ".join(f"m.{name.strip()}" for name in repository.CARD_COLUMNS.split(","))
 _UPDATE_CARDS = f"""
 UPDATE catalog.master_cards AS m
