@@ -6,6 +6,10 @@ Producers document each event they publish with a full envelope in
 `<pkg>/events/consumed.py`. Everything is discovered from the tree, so a new event, producer
 or consumer is covered without touching this file.
 
+A service publishes its own context (`catalog` publishes `catalog.*`), plus the extra
+contexts it owns, listed explicitly in `EXTRA_CONTEXTS`: finance records sales, so it also
+publishes `sales.*` (ARCHITECTURE.md §3, `mpflow.sales.sale.recorded`).
+
 Models are found by the naming rule of STYLE.md §6: the class of `catalog.card.created` is
 `CardCreated` (the subject tail after the context, in PascalCase), in `published.py` for the
 producer and in `consumed.py` for each consumer.
@@ -27,6 +31,13 @@ from pydantic import BaseModel
 from mpflow_platform.events import Envelope, subject_for
 
 SERVICES = Path(__file__).resolve().parents[2] / "services"
+#: Contexts a service package publishes besides its own name (the one explicit list here).
+EXTRA_CONTEXTS: dict[str, set[str]] = {"finance": {"finance", "sales"}}
+
+
+def owned_contexts(package: str) -> set[str]:
+    """The event contexts (first part of a type) `package` may publish."""
+    return {package} | EXTRA_CONTEXTS.get(package, set())
 
 
 @dataclass(frozen=True)
@@ -110,7 +121,8 @@ def test_the_tree_has_examples_and_consumers_to_check() -> None:
 @pytest.mark.parametrize("package", producers())
 def test_every_event_a_producer_publishes_has_an_example(package: str) -> None:
     published = importlib.import_module(f"{package}.events.published")
-    own_type = re.compile(rf"^{package}(\.[a-z][a-z0-9_]*){{2}}$")
+    contexts = "|".join(sorted(map(re.escape, owned_contexts(package))))
+    own_type = re.compile(rf"^({contexts})(\.[a-z][a-z0-9_]*){{2}}$")
     constants = [v for k, v in vars(published).items() if k.isupper() and isinstance(v, str)]
     types = {v for v in constants if own_type.match(v)}
     documented = {e.event_type for e in EXAMPLES if e.package == package}
@@ -125,7 +137,9 @@ def test_each_example_is_an_envelope_from_its_producer(example: Example) -> None
 
     assert envelope.type == example.event_type, "the file is named after the event type"
     assert envelope.source == example.package
-    assert envelope.type.split(".")[0] == example.package, "a service publishes its own context"
+    assert envelope.type.split(".")[0] in owned_contexts(example.package), (
+        "a service publishes its own context (or one listed in EXTRA_CONTEXTS)"
+    )
     assert envelope.user_id is not None, "business events name their tenant"
 
 

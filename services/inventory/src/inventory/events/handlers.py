@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from inventory.card_copy import service as card_copy_service
+from inventory.costing import service as costing_service
 from inventory.events.consumed import (
     CARD_ARCHIVED,
     CARD_CREATED,
     CARD_UPDATED,
+    SALE_CANCELLED,
+    SALE_RECORDED,
+    SALE_RETURNED,
     CardArchived,
     CardCreated,
     CardSnapshot,
     CardUpdated,
+    SaleCancelled,
+    SaleRecorded,
+    SaleReturned,
 )
 from mpflow_platform.db import Connection
 from mpflow_platform.events import Envelope
@@ -34,8 +43,29 @@ async def on_card_archived(tx: Connection, event: Envelope) -> None:
     await _copy(tx, event, CardArchived.model_validate(event.data))
 
 
+def _tenant(event: Envelope) -> UUID:
+    if event.user_id is None:
+        raise costing_service.InvalidSaleEvent("sale events must name their tenant (user_id)")
+    return event.user_id
+
+
+async def on_sale_recorded(tx: Connection, event: Envelope) -> None:
+    await costing_service.allocate_sale(tx, _tenant(event), SaleRecorded.model_validate(event.data))
+
+
+async def on_sale_cancelled(tx: Connection, event: Envelope) -> None:
+    await costing_service.cancel_sale(tx, _tenant(event), SaleCancelled.model_validate(event.data))
+
+
+async def on_sale_returned(tx: Connection, event: Envelope) -> None:
+    await costing_service.return_sale(tx, _tenant(event), SaleReturned.model_validate(event.data))
+
+
 HANDLERS: dict[str, Handler] = {
     CARD_CREATED: on_card_created,
     CARD_UPDATED: on_card_updated,
     CARD_ARCHIVED: on_card_archived,
+    SALE_RECORDED: on_sale_recorded,
+    SALE_CANCELLED: on_sale_cancelled,
+    SALE_RETURNED: on_sale_returned,
 }

@@ -12,6 +12,7 @@ from typing import Literal
 from uuid import UUID
 
 from mpflow_platform.db import Connection
+from mpflow_platform.money import split_largest_remainder
 
 Location = Literal["home", "in_transit", "marketplace:ozon"]
 LOCATIONS: tuple[Location, ...] = ("home", "in_transit", "marketplace:ozon")
@@ -95,4 +96,70 @@ async def record(tx: Connection, *, user_id: UUID, movements: Sequence[Movement]
             (user_id, card_id, location, qty, value)
             for (card_id, location), (qty, value) in sorted(totals.items(), key=str)
         ],
+    )
+
+
+async def balances_at(
+    tx: Connection, *, user_id: UUID, card_ids: Sequence[UUID], location: str
+) -> dict[UUID, tuple[int, Decimal]]:
+    """`(qty, value)` per card at one location (cards with no row are absent). Lock the
+    cards first for a figure that holds until the transaction ends."""
+    rows = await tx.fetch(
+        "SELECT card_id, qty, value FROM inventory.balances "
+        "WHERE user_id = $1 AND card_id = ANY($2) AND location = $3",
+        user_id,
+        list(card_ids),
+        location,
+    )
+    return {r["card_id"]: (r["qty"], r["value"]) for r in rows}
+
+
+async def quantities_as_of(
+    tx: Connection, *, user_id: UUID, card_ids: Sequence[UUID], location: str, as_of: datetime
+) -> dict[UUID, int]:
+    """Σ ledger quantity per card at a location over movements that occurred up to `as_of`
+    (cards without movements are absent): what a stocktake counted at `as_of` should find."""
+    rows = await tx.fetch(
+        "SELECT card_id, sum(qty)::int AS qty FROM inventory.movements "
+        "WHERE user_id = $1 AND card_id = ANY($2) AND location = $3 AND occurred_at <= $4 "
+        "GROUP BY card_id",
+        user_id,
+        list(card_ids),
+        location,
+        as_of,
+    )
+    return {r["card_id"]: r["qty"] for r in rows}
+
+
+async def revalue(tx: Connection, *, user_id: UUID, card_id: UUID, value: Decimal) -> None:
+    """Change a card's balance value by `value` without moving units: the on-hand part of a
+    value added to its lots (a late charge, a redistributed shortage), so that Σ lot
+    remaining value keeps equal to Σ balance value. Split over the locations holding units
+    by their quantity (largest remainder, in LOCATIONS order); onto `home` when none does.
+    No ledger row: the ledger records where units are, and no unit moved."""
+    if not value:
+        return
+    rows = await tx.fetch(
+        "SELECT location, qty FROM inventory.balances "
+        "WHERE user_id = $1 AND card_id = $2 AND qty > 0",
+        user_id,
+        card_id,
+    )
+    held = sorted(
+        ((r["location"], r["qty"]) for r in rows),
+        key=lambda lq: LOCATIONS.index(lq[0]) if lq[0] in LOCATIONS else len(LOCATIONS),
+    )
+    if held:
+        parts = split_largest_remainder(value, [Decimal(qty) for _, qty in held])
+        changes = [(location, part) for (location, _), part in zip(held, parts, strict=True)]
+    else:
+        changes = [("home", value)]
+    await tx.executemany(
+        """
+        INSERT INTO inventory.balances (user_id, card_id, location, qty, value)
+        VALUES ($1, $2, $3, 0, $4)
+        ON CONFLICT (user_id, card_id, location) DO UPDATE
+        SET value = balances.value + EXCLUDED.value
+        """,
+        [(user_id, card_id, location, part) for location, part in changes if part],
     )

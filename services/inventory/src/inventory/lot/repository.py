@@ -119,3 +119,62 @@ async def save_lots(tx: Connection, *, user_id: UUID, lots: Sequence[LotState[UU
         "WHERE user_id = $1 AND id = $2",
         [(user_id, lot.lot_id, lot.remaining_qty, lot.remaining_value) for lot in lots],
     )
+
+
+async def lots_of_receipt_for_update(
+    tx: Connection, *, user_id: UUID, receipt_id: UUID
+) -> list[dict[str, Any]]:
+    """A receipt's lots, locked, in FIFO order (lock the cards first)."""
+    rows = await tx.fetch(
+        f"SELECT {LOT_COLUMNS} FROM inventory.lots WHERE user_id = $1 AND receipt_id = $2 "
+        "ORDER BY received_at, id FOR UPDATE",
+        user_id,
+        receipt_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def card_ids_of_receipt(tx: Connection, *, user_id: UUID, receipt_id: UUID) -> list[UUID]:
+    rows = await tx.fetch(
+        "SELECT DISTINCT card_id FROM inventory.lots WHERE user_id = $1 AND receipt_id = $2",
+        user_id,
+        receipt_id,
+    )
+    return [r["card_id"] for r in rows]
+
+
+async def consumers_of(
+    tx: Connection, *, user_id: UUID, lot_ids: Sequence[UUID]
+) -> list[dict[str, Any]]:
+    """The sales whose lines took units of these lots: sale_id, sale_line_id, lot_id, qty."""
+    rows = await tx.fetch(
+        """
+        SELECT sl.sale_id, a.sale_line_id, a.lot_id, sum(a.qty)::int AS qty
+        FROM inventory.cogs_allocations a
+        JOIN inventory.sale_lines sl ON sl.user_id = a.user_id AND sl.id = a.sale_line_id
+        WHERE a.user_id = $1 AND a.lot_id = ANY($2)
+        GROUP BY sl.sale_id, a.sale_line_id, a.lot_id
+        ORDER BY sl.sale_id, a.sale_line_id, a.lot_id
+        """,
+        user_id,
+        list(lot_ids),
+    )
+    return [dict(r) for r in rows]
+
+
+async def lots_of_line_for_update(
+    tx: Connection, *, user_id: UUID, order_line_id: UUID
+) -> list[dict[str, Any]]:
+    """An order line's lots in FIFO order, locked, without those of unreceived receipts
+    (they stay, emptied, because movements reference them, but carry none of the line's
+    value any more: a late value or redistributed shortage must not reach them)."""
+    rows = await tx.fetch(
+        f"SELECT {', '.join('l.' + c for c in LOT_COLUMNS.split(', '))} "
+        "FROM inventory.lots l JOIN inventory.receipts r "
+        "ON r.user_id = l.user_id AND r.id = l.receipt_id "
+        "WHERE l.user_id = $1 AND l.order_line_id = $2 AND r.reversed_at IS NULL "
+        "ORDER BY l.received_at, l.id FOR UPDATE OF l",
+        user_id,
+        order_line_id,
+    )
+    return [dict(r) for r in rows]

@@ -1,33 +1,82 @@
-"""The stock overview use case."""
+"""Use cases of the stock views: read-only, one transaction each."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from uuid import UUID
 
 from inventory.stock import queries
-from inventory.stock.schemas import StockRow
+from inventory.stock.queries import MovementFilter
+from inventory.stock.schemas import (
+    LotRead,
+    MovementRead,
+    ReconciliationPage,
+    ReconciliationRow,
+    StockRow,
+)
 from mpflow_platform.db import Pool, transaction
 from mpflow_platform.http.identity import Identity
 from mpflow_platform.http.pagination import Page, PageQuery, next_cursor
 
 
+def _tenant(identity: Identity) -> UUID:
+    assert identity.user_id is not None, "the platform refuses anonymous calls to stock views"
+    return identity.user_id
+
+
 async def overview(*, pool: Pool, identity: Identity, page: PageQuery) -> Page[StockRow]:
-    """Every active card of the tenant with its stock (zero until goods are received)."""
-    assert identity.user_id is not None
-    async with transaction(pool, user_id=identity.user_id) as tx:
-        rows, total = await queries.list_active_cards(tx, user_id=identity.user_id, page=page)
-    # Lots and the ledger arrive with supplier orders; until then every card holds nothing.
-    items = [
-        StockRow(
-            card_id=r["card_id"],
-            sku=r["sku"],
-            title=r["title"],
-            quantity=0,
-            value=Decimal("0"),
-            locations=[],
-        )
-        for r in rows
-    ]
+    """Every active card of the tenant (and archived ones still holding stock) with its
+    quantity and value per location, from the ledger balances."""
+    tenant = _tenant(identity)
+    async with transaction(pool, user_id=tenant) as tx:
+        rows, total = await queries.list_stock(tx, user_id=tenant, page=page)
     return Page[StockRow](
-        items=items, total=total, next_cursor=next_cursor(page.offset, page.limit, total)
+        items=[StockRow.model_validate(r) for r in rows],
+        total=total,
+        next_cursor=next_cursor(page.offset, page.limit, total),
+    )
+
+
+async def list_lots(
+    *, pool: Pool, identity: Identity, card_id: UUID | None, open_only: bool, page: PageQuery
+) -> Page[LotRead]:
+    """The tenant's lots, optionally of one card and only those with units left."""
+    tenant = _tenant(identity)
+    async with transaction(pool, user_id=tenant) as tx:
+        rows, total = await queries.list_lots(
+            tx, user_id=tenant, card_id=card_id, open_only=open_only, page=page
+        )
+    return Page[LotRead](
+        items=[LotRead.model_validate(r) for r in rows],
+        total=total,
+        next_cursor=next_cursor(page.offset, page.limit, total),
+    )
+
+
+async def list_movements(
+    *, pool: Pool, identity: Identity, where: MovementFilter, page: PageQuery
+) -> Page[MovementRead]:
+    """The stock ledger, filtered by card, location, type, reference and date range."""
+    tenant = _tenant(identity)
+    async with transaction(pool, user_id=tenant) as tx:
+        rows, total = await queries.list_movements(tx, user_id=tenant, where=where, page=page)
+    return Page[MovementRead](
+        items=[MovementRead.model_validate(r) for r in rows],
+        total=total,
+        next_cursor=next_cursor(page.offset, page.limit, total),
+    )
+
+
+async def reconciliation(
+    *, pool: Pool, identity: Identity, ok: bool | None, page: PageQuery
+) -> ReconciliationPage:
+    """Per card: Σ lot remaining vs Σ ledger quantity, Σ lot remaining value vs Σ balance
+    value, the differences and `ok` (DOMAIN.md §6)."""
+    tenant = _tenant(identity)
+    async with transaction(pool, user_id=tenant) as tx:
+        rows, total, all_ok = await queries.reconcile(tx, user_id=tenant, ok=ok, page=page)
+    return ReconciliationPage(
+        items=[ReconciliationRow.model_validate(r) for r in rows],
+        total=total,
+        next_cursor=next_cursor(page.offset, page.limit, total),
+        ok=all_ok,
     )

@@ -1,0 +1,1 @@
+"""Events of the finance service (sales and, later, finance's own context)."""
