@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
+from mpflow_testing.waiting import wait_until
 from tests.e2e.conftest import RunningSystem
 
 ADMIN = "/v1/admin/"
@@ -62,6 +63,39 @@ def _tenant(system: RunningSystem) -> Tenant:
     return Tenant(system.client(system.login(username, password)))
 
 
+def _stock(a: Tenant, card: dict[str, Any]) -> list[dict[str, Any]]:
+    """A's supplier, a received order with a charge, and its stock (lots, receipts)."""
+    wait_until(
+        lambda: a.client.get("/v1/admin/inventory", params={"q": card["sku"]}).json()["total"]
+    )
+    supplier = _created(a.client, "/v1/admin/suppliers", {"name": "Поставщик A"})
+    order = _created(
+        a.client,
+        "/v1/admin/supplier-orders",
+        {
+            "supplier_id": supplier["id"],
+            "fx_rate": "12.5",
+            "fx_rate_date": "2026-11-20",
+            "lines": [{"card_id": card["id"], "qty": 5, "unit_price": "10"}],
+        },
+    )
+    charge = _created(
+        a.client,
+        f"/v1/admin/supplier-orders/{order['id']}/charges",
+        {"kind": "freight", "amount": "100", "currency": "RUB", "method": "by_quantity"},
+    )
+    ordered = a.client.post(
+        f"/v1/admin/supplier-orders/{order['id']}/status", json={"status": "ordered"}
+    )
+    assert ordered.status_code == 200, ordered.text
+    receipt = _created(
+        a.client,
+        f"/v1/admin/supplier-orders/{order['id']}/receive",
+        {"lines": [{"order_line_id": order["lines"][0]["id"], "qty": 3}]},
+    )
+    return [supplier, order, charge, receipt]
+
+
 def _populate(a: Tenant) -> None:
     """One object of each kind tenant A can create today, and its own account."""
     objects = [
@@ -77,6 +111,7 @@ def _populate(a: Tenant) -> None:
     )
     settings = a.client.put("/v1/admin/settings", json={"tax_rate": "4", "language": "en"})
     assert settings.status_code == 200, settings.text
+    objects += _stock(a, objects[0])
     me = a.client.get("/v1/admin/auth/me").json()
     objects.append(me)
     for obj in objects:
