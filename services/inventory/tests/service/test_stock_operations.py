@@ -450,3 +450,36 @@ def test_write_operations_need_a_signed_in_user(anonymous: httpx.Client) -> None
     response = anonymous.post(f"{INVENTORY}/write-offs", json={})
 
     assert response.status_code == 401
+
+
+def test_the_ledger_keeps_why_units_were_written_off_or_adjusted(
+    alice: httpx.Client, add_card: Callable[..., UUID], db: Db
+) -> None:
+    card = add_card("WHY-1")
+    stocked = alice.post(
+        "/v1/admin/inventory/initial-balance",
+        json={"lines": [{"card_id": str(card), "qty": 10, "unit_cost": "5.00"}]},
+    )
+    assert stocked.status_code == 201, stocked.text
+
+    alice.post(
+        "/v1/admin/inventory/write-offs",
+        json={"card_id": str(card), "qty": 2, "reason": "damage", "note": "box crushed"},
+    )
+    alice.post(
+        "/v1/admin/inventory/adjustments",
+        json={"card_id": str(card), "qty": -1, "reason": "found one missing in the count"},
+    )
+
+    moves = alice.get("/v1/admin/inventory/movements", params={"card_id": str(card)}).json()
+    why = {m["type"]: (m["reason"], m["note"]) for m in moves["items"]}
+    assert why["write_off"] == ("damage", "box crushed")
+    assert why["adjustment"] == (None, "found one missing in the count")
+    (loss,) = [
+        r["payload"]["data"]
+        for r in db(
+            "SELECT payload FROM inventory.outbox WHERE subject = 'mpflow.inventory.loss.accrued' "
+            "AND payload->'data'->>'reason' = 'write_off'"
+        )
+    ]
+    assert (loss["cause"], loss["value"], loss["qty"]) == ("damage", "10.00", 2)

@@ -78,6 +78,8 @@ class _Op:
     location: str
     occurred_at: datetime
     actor: UUID | None
+    reason: str | None = None
+    note: str | None = None
 
 
 def _tenant(identity: Identity) -> UUID:
@@ -146,6 +148,8 @@ async def _add_lot(
         occurred_at=op.occurred_at,
         lot_id=lot["id"],
         actor=op.actor,
+        reason=op.reason,
+        note=op.note,
     )
     await ledger_repository.record(tx, user_id=op.tenant, movements=[movement])
     event = LotReceived(
@@ -216,6 +220,8 @@ async def _consume(
                 occurred_at=op.occurred_at,
                 lot_id=take.lot_id,
                 actor=op.actor,
+                reason=op.reason,
+                note=op.note,
             )
             for take in taken.allocations
         ],
@@ -236,6 +242,7 @@ async def _book_loss(
         occurred_at=op.occurred_at,
         ref_type=op.type,
         ref_id=op.ref_id,
+        cause=op.reason,
     )
     await _publish(tx, op.tenant, LOSS_ACCRUED, loss)
 
@@ -284,7 +291,10 @@ async def adjust(*, pool: Pool, identity: Identity, data: AdjustmentCreate) -> S
     it), − FIFO consumption booked as a loss (reason `adjustment`)."""
     tenant = _tenant(identity)
     now = datetime.now(UTC)
-    op = _Op(tenant, uuid7(), "adjustment", data.location, now, identity.account_id)
+    # An adjustment's reason is the operator's free text: kept as the rows' note.
+    op = _Op(
+        tenant, uuid7(), "adjustment", data.location, now, identity.account_id, None, data.reason
+    )
     async with transaction(pool, user_id=tenant) as tx:
         await _lock(tx, tenant, [data.card_id], "card_id")
         if data.qty > 0:
@@ -313,7 +323,16 @@ async def write_off(*, pool: Pool, identity: Identity, data: WriteOffCreate) -> 
     and a loss accrual (reason `write_off`) at that cost (§5)."""
     tenant = _tenant(identity)
     now = datetime.now(UTC)
-    op = _Op(tenant, uuid7(), "write_off", data.location, now, identity.account_id)
+    op = _Op(
+        tenant,
+        uuid7(),
+        "write_off",
+        data.location,
+        now,
+        identity.account_id,
+        data.reason,
+        data.note,
+    )
     async with transaction(pool, user_id=tenant) as tx:
         await _lock(tx, tenant, [data.card_id], "card_id")
         cost, lots = await _consume(tx, op, data.card_id, data.qty, "qty")

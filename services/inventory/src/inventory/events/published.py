@@ -122,3 +122,5 @@ class LossAccrued(BaseModel):
     occurred_at: datetime
     ref_type: str
     ref_id: UUID
+    #: The operator's reason code (write-offs: damage, loss, marketplace_rejection, other).
+    cause: str | None = None

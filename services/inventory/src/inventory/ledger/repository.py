@@ -46,6 +46,9 @@ class Movement:
     occurred_at: datetime
     lot_id: UUID | None = None
     actor: UUID | None = None
+    #: Why (write-offs, adjustments, stocktakes): the reason code and the operator's note.
+    reason: str | None = None
+    note: str | None = None
 
     @property
     def unit_cost(self) -> Decimal:
@@ -59,8 +62,9 @@ async def record(tx: Connection, *, user_id: UUID, movements: Sequence[Movement]
     await tx.executemany(
         """
         INSERT INTO inventory.movements (id, user_id, card_id, location, qty, type, ref_type,
-                                         ref_id, lot_id, unit_cost, value, occurred_at, actor)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                                         ref_id, lot_id, unit_cost, value, occurred_at, actor,
+                                         reason, note)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
         """,
         [
             (
@@ -77,6 +81,8 @@ async def record(tx: Connection, *, user_id: UUID, movements: Sequence[Movement]
                 m.value,
                 m.occurred_at,
                 m.actor,
+                m.reason,
+                m.note,
             )
             for m in movements
         ],

@@ -116,7 +116,7 @@ async def list_movements(
         tx,
         columns=(
             "m.id, m.card_id, c.sku, m.location, m.qty, m.type, m.ref_type, m.ref_id, m.lot_id, "
-            "m.unit_cost, m.value, m.occurred_at, m.actor, m.created_at"
+            "m.unit_cost, m.value, m.occurred_at, m.actor, m.reason, m.note, m.created_at"
         ),
         table=(
             "inventory.movements m JOIN inventory.cards c "

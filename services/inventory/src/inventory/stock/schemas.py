@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, PlainSerializer
+from pydantic import BaseModel, Field, PlainSerializer
 
 from mpflow_platform.http.pagination import Page
 
@@ -71,6 +71,8 @@ class MovementRead(BaseModel):
     value: Money
     occurred_at: datetime
     actor: UUID | None
+    reason: str | None = Field(None, description="Why: the reason code of the operation.")
+    note: str | None = Field(None, description="The operator's note, when given.")
     created_at: datetime
 
 
