@@ -135,6 +135,7 @@ def test_a_zero_tax_rate_is_valid(as_owner: httpx.Client) -> None:
         ({"timezone": None}, "timezone"),
         ({"language": "de"}, "language"),
         ({"sso_email_domains": ["not a domain"]}, "sso_email_domains"),
+        ({"sso_email_domains": ["Gmail.com"]}, "public mailbox provider"),
         ({"unknown": 1}, "unknown"),
     ],
 )
@@ -206,3 +207,19 @@ def test_services_read_a_tenants_settings_internally(
 
     assert internal.status_code == 200 and internal.json()["negative_stock"] == "reject"
     assert "/internal/tenant-settings" not in as_owner.get("/openapi.json").text
+
+
+def test_a_put_that_changes_nothing_writes_and_announces_nothing(
+    as_owner: httpx.Client, db: Db
+) -> None:
+    assert as_owner.put(SETTINGS, json={"language": "ru", "tax_rate": "6"}).json() == DEFAULTS
+    assert db("SELECT * FROM auth.tenant_settings") == [] and _events(db) == []
+
+    changed = as_owner.put(SETTINGS, json={"language": "en"}).json()
+    again = as_owner.put(SETTINGS, json={"language": "en"}).json()
+    sso_only = as_owner.put(
+        SETTINGS, json={"sso_auto_provision": True, "sso_email_domains": ["acme.example"]}
+    ).json()
+
+    assert again == changed and sso_only["sso_auto_provision"] is True
+    assert len(_events(db)) == 1  # SSO provisioning is auth's own: no event for it

@@ -311,3 +311,29 @@ def test_identity_without_an_account_cannot_manage_accounts(
     detached = gateway(auth_url, replace(owner, account_id=None))
     assert detached.get(USERS).status_code == 403
     assert gateway(auth_url, replace(owner, user_id=uuid.uuid4())).get(USERS).json()["total"] == 0
+
+
+def test_a_co_owner_cannot_take_over_the_platform_administrators_account(
+    as_admin: httpx.Client,
+    admin_identity: Identity,
+    client: httpx.Client,
+    gateway: Gateway,
+    auth_url: str,
+) -> None:
+    _add(as_admin, "co-owner", role="owner")
+    co_owner = gateway(auth_url, _identify(client, _login(client, "co-owner", PASSWORD)))
+    admin_account = f"{USERS}/{admin_identity.account_id}"
+
+    for change in (
+        {"password": "hijacked-password-42"},
+        {"sso_subject": "attacker-sub"},
+        {"is_active": False},
+        {"role": "member"},
+    ):
+        refused = co_owner.patch(admin_account, json=change)
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["error_code"] == "platform_admin_required"
+    after = as_admin.get(admin_account).json()
+    assert (after["is_active"], after["role"], after["sso_subject"]) == (True, "owner", None)
+    # The administrator still manages their own account.
+    assert as_admin.patch(admin_account, json={"sso_subject": "admin-sub"}).status_code == 200

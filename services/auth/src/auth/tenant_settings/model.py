@@ -55,8 +55,23 @@ def timezone_problem(name: str) -> str | None:
     return None
 
 
+#: Mailbox providers anyone can sign up with: claiming one would let a tenant capture the
+#: sign-ups of strangers, so no tenant may provision accounts for them.
+PUBLIC_EMAIL_DOMAINS = frozenset(
+    """
+    gmail.com googlemail.com yahoo.com ymail.com outlook.com hotmail.com live.com msn.com
+    icloud.com me.com mac.com aol.com proton.me protonmail.com gmx.com gmx.net mail.com
+    zoho.com yandex.ru yandex.com ya.ru mail.ru inbox.ru list.ru bk.ru internet.ru rambler.ru
+    qq.com 163.com 126.com sina.com
+    """.split()
+)
+
+
 def email_domain_problem(domain: str) -> str | None:
-    """Why `domain` is not a plain e-mail domain (`example.com`), or None when it is."""
+    """Why `domain` cannot provision accounts (not a plain e-mail domain such as
+    `example.com`, or a public mailbox provider), or None when it can."""
+    if domain in PUBLIC_EMAIL_DOMAINS:
+        return f"{domain} is a public mailbox provider: use your organisation's own domain"
     labels = domain.split(".")
     valid = (
         len(domain) <= 253

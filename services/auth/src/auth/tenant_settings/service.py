@@ -17,6 +17,8 @@ from mpflow_platform.events import new_event, outbox
 from mpflow_platform.http.identity import Identity
 
 SCHEMA = "auth"
+#: The settings other services copy (`auth.settings.updated`); SSO provisioning is auth's own.
+PUBLISHED = tuple(name for name in SettingsUpdated.model_fields if name != "updated_at")
 
 
 def _tenant(identity: Identity) -> UUID:
@@ -74,14 +76,18 @@ async def put_settings(
     if identity.role != "owner":
         raise OwnerRequired("Only an owner of the tenant may change its settings.")
     async with transaction(pool, user_id=tenant) as tx:
-        current = await repository.get_settings(tx, user_id=tenant, lock=True) or dict(DEFAULTS)
+        stored = await repository.get_settings(tx, user_id=tenant, lock=True)
+        current = stored or dict(DEFAULTS)
         merged = _merge(current, body)
+        if all(merged[name] == current[name] for name in repository.COLUMNS):
+            return _read(stored)  # nothing changes: nothing is written or announced
         if merged["sso_auto_provision"]:
             await _check_domains_free(tx, tenant, merged["sso_email_domains"])
         row = await repository.put_settings(tx, user_id=tenant, values=merged)
-        data = SettingsUpdated.model_validate(row)
-        event = new_event(
-            SETTINGS_UPDATED, data.model_dump(mode="json"), user_id=tenant, source=SCHEMA
-        )
-        await outbox.add(tx, schema=SCHEMA, event=event)
+        if any(merged[name] != current[name] for name in PUBLISHED):
+            data = SettingsUpdated.model_validate(row)
+            event = new_event(
+                SETTINGS_UPDATED, data.model_dump(mode="json"), user_id=tenant, source=SCHEMA
+            )
+            await outbox.add(tx, schema=SCHEMA, event=event)
     return _read(row)

@@ -183,6 +183,12 @@ async def update_user(
     given = body.model_fields_set
     async with transaction(pool, user_id=owner.tenant) as tx:
         current = await _get(tx, owner, account_id, lock=True)
+        if current["is_platform_admin"] and not owner.is_platform_admin:
+            # A co-owner of the administrator's tenant must not take the account over (its
+            # password or SSO link) nor lock it out.
+            raise PlatformAdminRequired(
+                "Only a platform administrator may change a platform administrator's account."
+            )
         changes: dict[str, Any] = {}
         if body.role is not None and body.role != current["role"]:
             changes["role"] = body.role
