@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mpflow_platform.http.problems import Conflict, NotFound
+from mpflow_platform.http.problems import Conflict, NotFound, Unprocessable
 
 
 class CardNotFound(NotFound):
@@ -19,3 +19,11 @@ class DuplicateSku(Conflict):
 
 class LinkTaken(Conflict):
     error_code = "link_taken"
+
+
+class InvalidAttributes(Unprocessable):
+    error_code = "invalid_attributes"
+
+
+class TooManySources(Conflict):
+    error_code = "too_many_sources"

@@ -11,13 +11,14 @@ from mpflow_platform.settings import ServiceSettings
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="CATALOG_", extra="ignore", populate_by_name=True)
 
-    #: Where inventory answers internal calls (unit costs for pricing). `make run` and the
-    #: test stack pass GATEWAY_INVENTORY_URL to every service, so that name is read too.
-    #: Where auth answers internal calls (the tenant's tax settings for pricing).
+    #: Where auth answers internal calls (the tenant's tax settings for pricing). `make run`
+    #: and the test stack pass GATEWAY_<SERVICE>_URL to every service, so those names are
+    #: read too.
     auth_url: str = Field(
         "http://127.0.0.1:8001",
         validation_alias=AliasChoices("CATALOG_AUTH_URL", "GATEWAY_AUTH_URL"),
     )
+    #: Where inventory answers internal calls (unit costs for pricing).
     inventory_url: str = Field(
         "http://127.0.0.1:8003",
         validation_alias=AliasChoices("CATALOG_INVENTORY_URL", "GATEWAY_INVENTORY_URL"),

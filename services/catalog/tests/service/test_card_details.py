@@ -272,3 +272,31 @@ def test_a_sku_can_be_renamed_but_not_onto_another_card(alice: httpx.Client) -> 
 
     assert clash.status_code == 409 and clash.json()["error_code"] == "duplicate_sku"
     assert renamed.status_code == 200 and renamed.json()["sku"] == "MUG-1B"
+
+
+def test_attributes_stay_within_their_limits_after_any_number_of_patches(
+    alice: httpx.Client,
+) -> None:
+    card = _create(alice, {"sku": "MUG-1", "title": "Кружка"})
+    path = f"{CARDS}/{card['id']}"
+    for batch in range(4):
+        keys = {f"k{batch}-{i}": i for i in range(50)}
+        assert alice.patch(path, json={"attributes": keys}).status_code == 200
+
+    refused = alice.patch(path, json={"attributes": {"one-too-many": 1}})
+
+    assert refused.status_code == 422 and refused.json()["error_code"] == "invalid_attributes"
+    assert len(alice.get(path).json()["attributes"]) == 200
+
+
+def test_a_card_holds_a_bounded_number_of_sources(alice: httpx.Client) -> None:
+    card = _create(alice, {"sku": "MUG-1", "title": "Кружка"})
+    path = f"{CARDS}/{card['id']}/sources"
+    for i in range(20):
+        added = alice.post(path, json={"provider": "1688", "ref": f"item-{i}"})
+        assert added.status_code == 201, added.text
+
+    refused = alice.post(path, json={"provider": "1688", "ref": "item-20"})
+
+    assert refused.status_code == 409 and refused.json()["error_code"] == "too_many_sources"
+    assert len(alice.get(f"{CARDS}/{card['id']}").json()["sources"]) == 20

@@ -379,3 +379,18 @@ def test_pricing_needs_a_signed_in_caller(anonymous: httpx.Client) -> None:
     response = anonymous.get(f"{PRICING}/commissions")
 
     assert response.status_code == 401
+
+
+def test_a_target_past_any_price_is_a_422_not_a_crash(alice: httpx.Client) -> None:
+    body = {
+        "mode": "reverse",
+        "target": {"roi_percent": "100000"},
+        "cogs": {"amount": "1000000000", "currency": "USD", "rate": "1000000"},
+        "commission_percent": "99.99",
+        "acquiring_percent": "0",
+        "tax": {"mode": "usn_income_minus_expense", "rate_percent": "99.99"},
+    }
+
+    problem = _post(alice, "calculate", body, status=422)
+
+    assert problem["error_code"] == "target_unreachable"

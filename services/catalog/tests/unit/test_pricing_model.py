@@ -344,3 +344,20 @@ def test_forward_of_reverse_reaches_the_roi(
     again = model.forward(solution.price, costs, commission)
 
     assert again.roi_percent is not None and again.roi_percent >= target
+
+
+def test_a_target_needing_a_price_beyond_any_amount_is_unreachable_not_an_overflow() -> None:
+    # 99.99 % commission and tax on profit leave a sliver per rouble; with a cost of 10^15
+    # the price would be ~10^26, far past what any price (or numeric(14,2)) can be.
+    costs = model.Costs(
+        cogs=D("1000000000000000"),
+        acquiring_percent=D("0"),
+        tax_mode="usn_income_minus_expense",
+        tax_rate_percent=D("99.99"),
+    )
+    commission = model.Commission.fixed(D("99.99"))
+
+    with pytest.raises(model.TargetUnreachable):
+        model.solve(model.Target("roi", D("100000")), costs, commission)
+    with pytest.raises(model.TargetUnreachable):
+        model.solve(model.Target("breakeven"), costs, commission)

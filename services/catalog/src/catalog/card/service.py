@@ -10,6 +10,7 @@ from uuid import UUID
 from catalog.card import repository
 from catalog.card.repository import CardFilter
 from catalog.card.schemas import (
+    MAX_SOURCES,
     CardCreate,
     CardDetail,
     CardRead,
@@ -17,8 +18,16 @@ from catalog.card.schemas import (
     LinkInput,
     SourceCreate,
     SourceRead,
+    check_json_object,
 )
-from catalog.errors import CardNotFound, DuplicateSku, LinkTaken, SourceNotFound
+from catalog.errors import (
+    CardNotFound,
+    DuplicateSku,
+    InvalidAttributes,
+    LinkTaken,
+    SourceNotFound,
+    TooManySources,
+)
 from catalog.events.published import (
     CARD_ARCHIVED,
     CARD_CREATED,
@@ -218,7 +227,10 @@ def changed_columns(row: dict[str, Any], data: CardUpdate, now: datetime) -> dic
     if data.attributes is not None:
         merged = _merged_attributes(row["attributes"], data.attributes)
         if merged != row["attributes"]:
-            columns["attributes"] = merged
+            try:
+                columns["attributes"] = check_json_object(merged)
+            except ValueError as exc:  # the limits hold for the result, not only the patch
+                raise InvalidAttributes(f"attributes after the change: {exc}") from exc
     if "status" in columns:
         columns["archived_at"] = now if columns["status"] == "archived" else None
     return columns
@@ -279,6 +291,10 @@ async def add_source(
     tenant = _tenant(identity)
     async with transaction(pool, user_id=tenant) as tx:
         await _locked(tx, tenant, card_id)
+        if len(await repository.sources_of(tx, user_id=tenant, card_id=card_id)) >= MAX_SOURCES:
+            raise TooManySources(
+                f"a card has at most {MAX_SOURCES} sources: remove one before adding another"
+            )
         (row,) = await repository.insert_sources(
             tx, user_id=tenant, card_id=card_id, sources=_source_rows([data])
         )

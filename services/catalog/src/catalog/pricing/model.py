@@ -68,6 +68,9 @@ ROUNDING_SLACK = Decimal("0.03")
 #: target sits within a hair of the highest reachable margin), and MAX_CHECKS in all, so that
 #: a file of thousands of tiers cannot make one request expensive.
 MAX_SCAN = 20_000
+#: The highest price the calculator answers with (what numeric(14,2) holds): a target that
+#: needs more is unreachable, not an arithmetic overflow.
+MAX_PRICE = Decimal("999999999999.99")
 MAX_CHECKS = 50_000
 
 
@@ -319,13 +322,17 @@ def _scan_tier(
     if relaxed is None:
         return None, solution
     low = max(relaxed[0], tier.price_min, step)
+    if low > MAX_PRICE:
+        return None, solution  # only prices no one could charge (or store) would do
     start = _ceil_to(low, step)
     strict = _interval(lines, m, q, -ROUNDING_SLACK)
     guaranteed = None if strict is None else _ceil_to(max(strict[0], low), step)
     if guaranteed is not None and exact is not None and guaranteed - start > step * MAX_SCAN:
         # A window too wide to scan (the target is within a hair of the tier's asymptotic
         # margin): scan around the exact solution instead.
-        start = max(start, _ceil_to(max(exact[0], low), step) - step * (MAX_SCAN // 2))
+        start = max(
+            start, _ceil_to(min(max(exact[0], low), MAX_PRICE), step) - step * (MAX_SCAN // 2)
+        )
     price = start
     for _ in range(MAX_SCAN + 1):
         if not _may_scan(price, tier, relaxed[1]) or budget[0] <= 0:
@@ -352,7 +359,8 @@ def solve(target: Target, costs: Costs, commission: Commission, step: Decimal = 
     budget = [MAX_CHECKS]
     for tier in commission.tiers:
         found, solution = _scan_tier(tier, costs, target, step, commission.tiered, budget)
-        display = None if solution is None else _ceil_to(solution, KOPECK)
+        # The exact solution is shown only when it is a price at all (not ~10^26).
+        display = None if solution is None or solution > MAX_PRICE else _ceil_to(solution, KOPECK)
         if found is not None:
             tried.append(TierTry(tier, display, "inside"))
             return Solution(found.price, found, tried)
@@ -390,7 +398,9 @@ def best_reachable(target: Target, costs: Costs, commission: Commission) -> Deci
         else:
             p = tier.price_max
             values.append(min(a * p - b for a, b in lines) * HUNDRED / p)
-    return _floor_to(max(values), KOPECK) if values else None
+    if not values or max(values) > MAX_PRICE:  # no figure worth showing
+        return None
+    return _floor_to(max(values), KOPECK)
 
 
 def _sup_profit(lines: list[tuple[Decimal, Decimal]], tier: Tier) -> Decimal | None:

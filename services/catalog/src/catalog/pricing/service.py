@@ -327,6 +327,10 @@ async def import_commissions(
         no_rows = {"line": 1, "column": None, "message": "the file has no tier rows"}
         raise InvalidTierFileError("the file has a header but no tier rows", errors=[no_rows])
     async with transaction(pool, user_id=identity.user_id) as tx:
+        # Two imports of one tenant at once would both delete, then collide on insert.
+        await tx.execute(
+            "SELECT pg_advisory_xact_lock(hashtext($1))", f"catalog.tiers:{identity.user_id}"
+        )
         replaced = await repository.count_in_sets(tx, user_id=identity.user_id, rows=rows)
         if not dry_run:
             await repository.delete_sets(tx, user_id=identity.user_id, rows=rows)
