@@ -1,17 +1,21 @@
-"""How many sale lines inventory costs FIFO per second (`inventory.costing.service.allocate_sale`,
-the code behind `mpflow.sales.sale.recorded`), and that the figure does not depend on how
-much lot history the tenant has.
+"""How many sale lines inventory costs FIFO per second (the consumer of
+`mpflow.sales.sale.recorded`: `inventory.costing.service.allocate_sale` one by one, and
+`allocate_sales` in batches), and that the figure does not depend on how much lot history
+the tenant has.
 
 Run: `.venv/bin/python bench/fifo_costing.py [--sales 5000] [--lots 10000 100000]
-[--cards 1000] [--open-lots 3] [--lines-per-sale 1] [--workers 4] [--no-fsync]`.
+[--cards 1000] [--open-lots 3] [--lines-per-sale 1] [--workers 4] [--batch 100]
+[--no-fsync]`.
 
 For each lot count it builds a fresh database on its own embedded PostgreSQL: `--cards`
 cards, `lots / cards` lots each, all but `--open-lots` of them depleted (each with the sale
 line, allocation and ledger rows of its history), the open ones holding plenty of units.
 Then it costs `--sales` sales (each of `--lines-per-sale` lines of 1–3 units of random
-cards) twice: one after another, and from `--workers` concurrent workers, every sale in
-its own transaction with the inbox row the consumer loop writes. It prints sale lines
-costed per second; it asserts nothing.
+cards) through the real consumer code (`EventConsumer.handle` / `handle_many` with
+inventory's handler table, on messages that stand in for NATS's): one by one (every sale in
+its own transaction with its inbox row), and in batches of `--batch` consecutive messages
+(one transaction each), each from 1 and from `--workers` concurrent workers. It prints sale
+lines costed per second; it asserts nothing.
 """
 
 from __future__ import annotations
@@ -29,11 +33,12 @@ from pathlib import Path
 
 import asyncpg
 
-from inventory.costing.service import allocate_sale
-from inventory.events.consumed import SaleLine, SaleRecorded
+from inventory.events.consumed import SALE_RECORDED, SaleLine, SaleRecorded
+from inventory.events.handlers import HANDLERS
 from mpflow_devstack.postgres import EmbeddedPostgres
 from mpflow_platform.db import Pool, create_pool, transaction
 from mpflow_platform.events import new_event, outbox
+from mpflow_platform.events.consumer import EventConsumer
 from mpflow_platform.ids import uuid7
 from mpflow_platform.migrations import apply_migrations
 from mpflow_platform.settings import find_migrations_dir
@@ -118,6 +123,8 @@ async def build(url: str, *, cards: int, lots: int, open_lots: int) -> list[uuid
             "GROUP BY user_id, card_id, location"
         )
         await conn.execute("VACUUM ANALYZE")
+        # Flush the load now, so the checkpoint it causes does not slow the measured commits.
+        await conn.execute("CHECKPOINT")
     finally:
         await conn.close()
     return card_ids
@@ -139,48 +146,80 @@ def sales(card_ids: list[uuid.UUID], n: int, lines: int, seed: int) -> list[Sale
     ]
 
 
-async def cost_one(pool: Pool, event: SaleRecorded) -> None:
-    """What the consumer loop does for one event: inbox row + handler, one transaction."""
-    async with transaction(pool, user_id=TENANT) as tx:
-        await tx.execute(
-            "INSERT INTO inventory.inbox (consumer, event_id, subject, user_id) "
-            "VALUES ('bench', $1, 'mpflow.sales.sale.recorded', $2)",
-            uuid7(),
-            TENANT,
+class FakeMsg:
+    """What the consumer loop uses of a NATS message; acks are counted, never sent."""
+
+    acked = 0
+    failed = 0
+
+    class metadata:  # noqa: N801 - the attribute of nats' Msg
+        num_delivered = 1
+
+    def __init__(self, event: SaleRecorded) -> None:
+        self.subject = SALE_RECORDED
+        envelope = new_event(
+            "sales.sale.recorded", event.model_dump(mode="json"), user_id=TENANT, source="bench"
         )
-        await allocate_sale(tx, TENANT, event)
+        self.data = envelope.model_dump_json().encode()
+
+    async def ack(self) -> None:
+        FakeMsg.acked += 1
+
+    async def nak(self, delay: float | None = None) -> None:
+        FakeMsg.failed += 1
 
 
-async def baseline_one(pool: Pool, event: SaleRecorded) -> None:
-    """The floor under `cost_one`: the same transaction with its inbox row and one outbox
+def consumer(pool: Pool) -> EventConsumer:
+    """Inventory's consumer (its handler table); no bus: nothing is dead-lettered here."""
+    return EventConsumer(pool, None, schema="inventory", name="bench", handlers=HANDLERS)  # type: ignore[arg-type]
+
+
+async def cost_one(pool: Pool, msgs: list[FakeMsg]) -> None:
+    """The consumer's per-message path: inbox row + `allocate_sale`, one transaction each."""
+    c = consumer(pool)
+    for msg in msgs:
+        await c.handle(msg)  # type: ignore[arg-type]
+
+
+async def cost_batch(pool: Pool, msgs: list[FakeMsg]) -> None:
+    """The consumer's batch path: the messages of one fetch, one transaction per batch."""
+    await consumer(pool).handle_many(msgs)  # type: ignore[arg-type]
+
+
+async def baseline_one(pool: Pool, msgs: list[FakeMsg]) -> None:
+    """The floor under `cost_one`: the same transactions with their inbox row and one outbox
     event, but no costing (what the platform's consumer path costs by itself)."""
-    async with transaction(pool, user_id=TENANT) as tx:
-        await tx.execute(
-            "INSERT INTO inventory.inbox (consumer, event_id, subject, user_id) "
-            "VALUES ('bench', $1, 'mpflow.sales.sale.recorded', $2)",
-            uuid7(),
-            TENANT,
-        )
-        await outbox.add(
-            tx,
-            schema="inventory",
-            event=new_event("inventory.cogs.allocated", {}, user_id=TENANT, source="bench"),
-        )
+    for _ in msgs:
+        async with transaction(pool, user_id=TENANT) as tx:
+            await tx.execute(
+                "INSERT INTO inventory.inbox (consumer, event_id, subject, user_id) "
+                "VALUES ('bench', $1, 'mpflow.sales.sale.recorded', $2)",
+                uuid7(),
+                TENANT,
+            )
+            await outbox.add(
+                tx,
+                schema="inventory",
+                event=new_event("inventory.cogs.allocated", {}, user_id=TENANT, source="bench"),
+            )
 
 
 async def run(
     pool: Pool,
     events: list[SaleRecorded],
     workers: int,
-    one: Callable[[Pool, SaleRecorded], Awaitable[None]] = cost_one,
+    how: Callable[[Pool, list[FakeMsg]], Awaitable[None]] = cost_one,
+    chunk: int = 1,
 ) -> float:
-    queue: asyncio.Queue[SaleRecorded] = asyncio.Queue()
-    for e in events:
-        queue.put_nowait(e)
+    """`how` on chunks of `chunk` messages taken by `workers` concurrent workers."""
+    msgs = [FakeMsg(e) for e in events]  # the envelopes, as JSON, before the clock starts
+    queue: asyncio.Queue[list[FakeMsg]] = asyncio.Queue()
+    for i in range(0, len(msgs), chunk):
+        queue.put_nowait(msgs[i : i + chunk])
 
     async def worker() -> None:
         while not queue.empty():
-            await one(pool, queue.get_nowait())
+            await how(pool, queue.get_nowait())
 
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(workers)))
@@ -205,15 +244,21 @@ async def scenario(admin_url: str, args: argparse.Namespace, lots: int) -> None:
         count = await pool.fetchval("SELECT count(*) FROM inventory.lots")
         await run(pool, sales(card_ids, 200, args.lines_per_sale, 0), 1)  # warm-up
         line_count = args.sales * args.lines_per_sale
+        await run(pool, sales(card_ids, 200, args.lines_per_sale, 1), 1, cost_batch, args.batch)
         for workers in (1, args.workers):
             events = sales(card_ids, args.sales, args.lines_per_sale, workers)
-            elapsed = await run(pool, events, workers)
+            one = await run(pool, events, workers)
             floor = await run(pool, events, workers, baseline_one)
+            events = sales(card_ids, args.sales, args.lines_per_sale, workers + 100)
+            batched = await run(pool, events, workers, cost_batch, args.batch)
             print(
-                f"lots={count:<7} workers={workers}  {line_count} sale lines in "
-                f"{elapsed:6.2f} s  -> {line_count / elapsed:6.0f} lines/s "
-                f"({elapsed / args.sales * 1000:.2f} ms per sale; inbox+outbox floor "
-                f"{floor / args.sales * 1000:.2f} ms)  [built in {built:.0f} s]"
+                f"lots={count:<7} workers={workers}  {line_count} sale lines: "
+                f"one by one {line_count / one:6.0f} lines/s "
+                f"({one / args.sales * 1000:.2f} ms per sale; inbox+outbox floor "
+                f"{floor / args.sales * 1000:.2f} ms) | batches of {args.batch}: "
+                f"{line_count / batched:6.0f} lines/s ({batched / args.sales * 1000:.3f} ms "
+                f"per sale)  [built in {built:.0f} s]"
+                + (f"  FAILED: {FakeMsg.failed}" if FakeMsg.failed else "")
             )
     finally:
         await pool.close()
@@ -227,6 +272,7 @@ def main() -> None:
     parser.add_argument("--open-lots", type=int, default=3)
     parser.add_argument("--lines-per-sale", type=int, default=1)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--batch", type=int, default=100, help="messages per batch")
     parser.add_argument("--no-fsync", action="store_true", help="fsync and synchronous_commit off")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="mpflow-bench-"))

@@ -80,3 +80,12 @@ class ChargeNotAllocatable(Unprocessable):
     that do not sum, zero basis, negative landed value); `error_code` says which."""
 
     error_code = "charge_not_allocatable"
+
+
+# --- stock ---------------------------------------------------------------------------------
+
+
+class StockValueTooLarge(Unprocessable):
+    """A card's stock value at a location would reach 10^12 (more than a balance holds)."""
+
+    error_code = "stock_value_too_large"

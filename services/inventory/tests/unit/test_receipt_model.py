@@ -123,3 +123,15 @@ def test_unreceived_lines_give_back_quantity_and_value() -> None:
     (after,) = unreceived_lines([a], {a.id: (3, D("30.00"))})
 
     assert (after.qty_received, after.value_received) == (2, D("20.00"))
+
+
+def test_closing_short_leaves_the_short_lines_value_received_at_their_landed_value() -> None:
+    a, b = line(10, "100.00"), line(4, "40.00", received=4, value="40.00")
+
+    plan = plan_receipt([a, b], [(a.id, 5)], close=True)
+
+    assert [(s.order_line_id, s.value) for s in plan.shortages] == [(a.id, D("50.00"))]
+    assert [(ln.qty_received, ln.value_received) for ln in plan.lines_after] == [
+        (5, D("100.00")),
+        (4, D("40.00")),
+    ]

@@ -66,21 +66,6 @@ def test_charges_are_refused_only_on_a_cancelled_order() -> None:
     assert model.charge_problem("cancelled") is not None
 
 
-@pytest.mark.parametrize(
-    ("lines", "current", "expected"),
-    [
-        ([line(10), line(5, 5)], "in_transit", "received"),
-        ([line(10), line(0, 5)], "in_transit", "partially_received"),
-        ([line(0), line(0)], "in_transit", "in_transit"),
-        ([line(0), line(0)], "partially_received", "ordered"),
-    ],
-)
-def test_the_status_after_receipt_follows_the_quantities(
-    lines: list[LineProgress], current: model.Status, expected: model.Status
-) -> None:
-    assert model.status_after_receipt(current, lines) == expected
-
-
 def test_the_base_currency_takes_rate_1_and_others_any_positive_rate() -> None:
     assert model.fx_rate_problem("RUB", D("1")) is None
     assert model.fx_rate_problem("RUB", D("1.0000")) is None

@@ -5,6 +5,14 @@ event id into `<schema>.inbox` and, only if it was not there yet, run the handle
 then ack. A failure is never acked: it is nak'ed with a growing delay, and after
 `max_deliver` attempts the message is copied to `mpflow.deadletter.<consumer>` (kept in the
 stream for inspection and replay) and terminated.
+
+Batch handlers (`BatchHandler`): consecutive messages of a fetched batch whose subject has a
+batch handler (up to its `max_batch`) are handled in ONE transaction: their inbox rows in one
+statement, then the handler once per tenant (ascending user id, the tenant set for RLS before
+each call) with the events not handled before, in delivery order; one commit, then every
+message is acked. If that transaction fails, the same messages are handled one by one by the
+per-message path above (the batch handler called with one event), so a poison message only
+fails itself: it is nak'ed and dead-lettered as usual, the others commit.
 """
 
 from __future__ import annotations
@@ -14,14 +22,16 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
+from uuid import UUID
 
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
 
-from mpflow_platform.db import Connection, Pool, transaction
+from mpflow_platform.db import Connection, Pool, set_tenant, transaction
 from mpflow_platform.events.bus import (
     STREAM_MAX_AGE,
     EventBus,
@@ -34,8 +44,30 @@ from mpflow_platform.logging import request_id_var
 
 log = logging.getLogger("mpflow.events.consumer")
 
-Handler = Callable[[Connection, Envelope], Awaitable[None]]
+#: A handler of one event (in the transaction that also writes its inbox row).
+EventHandler = Callable[[Connection, Envelope], Awaitable[None]]
 DEFAULT_BACKOFF = (0.5, 2.0, 5.0, 15.0)
+
+
+@dataclass(frozen=True)
+class BatchHandler:
+    """A handler of many events of one subject in one transaction (see the module docstring).
+
+    `handle(tx, events)` gets events of ONE tenant (the transaction's tenant is set to it),
+    in delivery order, none handled before. Its effect must be that of handling them one
+    after another: the loop calls it with a single event when it falls back to one by one.
+    """
+
+    handle: Callable[[Connection, list[Envelope]], Awaitable[None]]
+    max_batch: int = 100
+
+    def __post_init__(self) -> None:
+        if self.max_batch < 1:
+            raise ValueError("max_batch must be >= 1")
+
+
+#: What a handler table (subject -> handler) holds.
+Handler = EventHandler | BatchHandler
 
 
 def dead_letter_subject(consumer: str) -> str:
@@ -65,7 +97,9 @@ class EventConsumer:
         self.handlers = dict(handlers)
         self.max_deliver = max_deliver
         self.backoff = tuple(backoff)
-        self.batch_size = batch_size
+        # Fetch enough at once to fill the largest batch handler's transactions.
+        batches = [h.max_batch for h in self.handlers.values() if isinstance(h, BatchHandler)]
+        self.batch_size = max([batch_size, *batches])
         self.ack_wait = ack_wait
         self._pruned_at = 0.0
 
@@ -131,8 +165,101 @@ class EventConsumer:
                 await asyncio.sleep(0.5)
                 continue
             errors = 0
-            for msg in msgs:
+            await self.handle_many(msgs)
+
+    async def handle_many(self, msgs: Sequence[Msg]) -> None:
+        """Handle fetched messages in order: runs of consecutive messages of one batch
+        handler's subject together (`handle_batch`), every other message by `handle`."""
+        run: list[Msg] = []
+        for msg in msgs:
+            handler = self.handlers.get(msg.subject)
+            if isinstance(handler, BatchHandler):
+                if run and run[0].subject == msg.subject and len(run) < handler.max_batch:
+                    run.append(msg)
+                    continue
+                if run:
+                    await self.handle_batch(run)
+                run = [msg]
+                continue
+            if run:
+                await self.handle_batch(run)
+                run = []
+            await self.handle(msg)
+        if run:
+            await self.handle_batch(run)
+
+    async def handle_batch(self, msgs: Sequence[Msg]) -> None:
+        """Messages of one batch handler's subject in one transaction; ack all after commit.
+        On failure, fall back to `handle` for each, so only a failing message is retried."""
+        if len(msgs) == 1:
+            await self.handle(msgs[0])
+            return
+        handler = self.handlers[msgs[0].subject]
+        assert isinstance(handler, BatchHandler)
+        parsed: list[tuple[Msg, Envelope]] = []
+        for msg in msgs:
+            try:
+                parsed.append((msg, Envelope.model_validate_json(msg.data)))
+            except ValidationError as exc:
+                await self._dead_letter(msg, f"invalid envelope: {exc.error_count()} error(s)")
+        if not parsed:
+            return
+        unique: dict[UUID, Envelope] = {}
+        for _, event in parsed:
+            unique.setdefault(event.id, event)
+        try:
+            async with transaction(self.pool) as tx:
+                rows = await tx.fetch(
+                    f"INSERT INTO {self.schema}.inbox (consumer, event_id, subject, user_id) "
+                    "SELECT $1, e.id, $2, e.user_id "
+                    "FROM unnest($3::uuid[], $4::uuid[]) WITH ORDINALITY AS e(id, user_id, n) "
+                    "ORDER BY e.n ON CONFLICT DO NOTHING RETURNING event_id",
+                    self.name,
+                    msgs[0].subject,
+                    list(unique),
+                    [e.user_id for e in unique.values()],
+                )
+                new = {r["event_id"] for r in rows}
+                by_tenant: dict[UUID | None, list[Envelope]] = {}
+                for event in unique.values():
+                    if event.id in new:
+                        by_tenant.setdefault(event.user_id, []).append(event)
+                # No tenant first (nothing set yet), then ascending: one global lock order.
+                for user_id in sorted(by_tenant, key=lambda u: (u is not None, u.int if u else 0)):
+                    if user_id is not None:
+                        await set_tenant(tx, user_id)
+                    await handler.handle(tx, by_tenant[user_id])
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - nothing committed: one by one instead
+            raise_if_cancelling()
+            log.warning(
+                "batch failed, handling its messages one by one",
+                extra={
+                    "consumer": self.name,
+                    "subject": msgs[0].subject,
+                    "messages": len(msgs),
+                    "error": f"{type(exc).__name__}: {exc}"[:300],
+                },
+            )
+            for msg, _ in parsed:
                 await self.handle(msg)
+            return
+        for msg, event in parsed:
+            try:
+                await msg.ack()
+            except Exception as exc:  # noqa: BLE001 - committed: a redelivery finds the inbox row
+                raise_if_cancelling()
+                await self._on_failure(msg, event, exc)
+        log.info(
+            "event batch handled",
+            extra={
+                "consumer": self.name,
+                "subject": msgs[0].subject,
+                "messages": len(parsed),
+                "handled": len(new),
+            },
+        )
 
     async def _prune_now_and_then(self) -> None:
         """Inbox housekeeping at most hourly, while the consumer is idle."""
@@ -169,7 +296,10 @@ class EventConsumer:
                     event.user_id,
                 )
                 if first_time:
-                    await handler(tx, event)
+                    if isinstance(handler, BatchHandler):
+                        await handler.handle(tx, [event])
+                    else:
+                        await handler(tx, event)
             await msg.ack()
             log.info(
                 "event handled" if first_time else "event already handled",

@@ -9,7 +9,6 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -19,6 +18,7 @@ from pydantic import (
 )
 
 from inventory.ledger.repository import Location
+from inventory.moments import Moment
 
 Money = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str)]
 UnitCost = Annotated[
@@ -56,7 +56,7 @@ class InitialBalanceCreate(_Input):
     """Stock that existed before OpenMPFlow: lots at the given unit costs (not a purchase)."""
 
     location: Location = "home"
-    occurred_at: AwareDatetime | None = None
+    occurred_at: Moment | None = None
     lines: list[InitialBalanceLine] = Field(min_length=1, max_length=1000)
 
 
@@ -101,7 +101,7 @@ class StocktakeCreate(_Input):
     """What was counted at a location; each difference becomes a + or − adjustment."""
 
     location: Location = "home"
-    counted_at: AwareDatetime | None = None
+    counted_at: Moment | None = None
     lines: list[StocktakeLine] = Field(min_length=1, max_length=5000)
 
     @field_validator("lines")

@@ -5,7 +5,9 @@ Every − consumes the card's lots FIFO and books `inventory.loss.accrued` at th
 + makes a lot (`inventory.lot.received`) at the given or the weighted-average unit cost and
 lets pending sales take it. Lots are not per location, so a − needs both: the card's FIFO
 stock (Σ lot remaining) and the location's balance must hold the units (422 otherwise), which
-keeps every location's ledger balance ≥ 0 and Σ lot remaining = Σ ledger quantity.
+keeps every location's ledger balance ≥ 0 and Σ lot remaining = Σ ledger quantity. A − costs
+the card-wide FIFO value, so a location it empties may still hold value: `ledger.record()`
+moves that to the locations still holding units (Σ balance value = Σ lot value).
 """
 
 from __future__ import annotations
@@ -34,11 +36,13 @@ from inventory.adjustment.schemas import (
     WriteOffCreate,
 )
 from inventory.costing.fifo import adjustment_value, average_unit_cost, consume
+from inventory.errors import UnknownCard
 from inventory.events.published import LOSS_ACCRUED, LOT_RECEIVED, LossAccrued, LotReceived
 from inventory.ledger import repository as ledger_repository
 from inventory.ledger.repository import Movement, MovementType
 from inventory.lot import repository as lot_repository
 from inventory.receipt.service import fill_backorders
+from inventory.supplier.service import tenant_of
 from mpflow_platform.db import Connection, Pool, transaction
 from mpflow_platform.events import new_event, outbox
 from mpflow_platform.http.identity import Identity
@@ -50,10 +54,6 @@ SCHEMA = "inventory"
 FUTURE_SLACK = timedelta(minutes=5)
 #: The largest amount a numeric(14,2) column holds.
 MAX_VALUE = Decimal("999999999999.99")
-
-
-class UnknownCard(Unprocessable):
-    error_code = "unknown_card"
 
 
 class InsufficientStock(Unprocessable):
@@ -80,11 +80,6 @@ class _Op:
     actor: UUID | None
     reason: str | None = None
     note: str | None = None
-
-
-def _tenant(identity: Identity) -> UUID:
-    assert identity.user_id is not None, "the platform refuses anonymous stock operations"
-    return identity.user_id
 
 
 def _when(given: datetime | None, field: str) -> datetime:
@@ -252,7 +247,7 @@ async def initial_balance(
 ) -> InitialBalanceRead:
     """Onboard existing stock: one lot per line at `round2(qty × unit_cost)` and its ledger
     row; `inventory.lot.received` only — it is not a purchase, not a cash expense (§5)."""
-    tenant = _tenant(identity)
+    tenant = tenant_of(identity)
     op = _Op(
         tenant,
         uuid7(),
@@ -289,7 +284,7 @@ async def initial_balance(
 async def adjust(*, pool: Pool, identity: Identity, data: AdjustmentCreate) -> StockOperationRead:
     """A signed correction: + a lot at the given or average cost (then pending sales may take
     it), − FIFO consumption booked as a loss (reason `adjustment`)."""
-    tenant = _tenant(identity)
+    tenant = tenant_of(identity)
     now = datetime.now(UTC)
     # An adjustment's reason is the operator's free text: kept as the rows' note.
     op = _Op(
@@ -321,7 +316,7 @@ async def adjust(*, pool: Pool, identity: Identity, data: AdjustmentCreate) -> S
 async def write_off(*, pool: Pool, identity: Identity, data: WriteOffCreate) -> StockOperationRead:
     """Units damaged, lost or rejected by the marketplace: FIFO consumption at the location
     and a loss accrual (reason `write_off`) at that cost (§5)."""
-    tenant = _tenant(identity)
+    tenant = tenant_of(identity)
     now = datetime.now(UTC)
     op = _Op(
         tenant,
@@ -355,7 +350,7 @@ async def stocktake(*, pool: Pool, identity: Identity, data: StocktakeCreate) ->
     """The count sets the quantity at the location: each card's difference from the ledger
     at `counted_at` becomes a + (lot at average or given cost) or − (FIFO, loss `stocktake`)
     booked now (§5). Cards counted with no difference are reported and change nothing."""
-    tenant = _tenant(identity)
+    tenant = tenant_of(identity)
     now = datetime.now(UTC)
     counted_at = _when(data.counted_at, "counted_at")
     op = _Op(tenant, uuid7(), "stocktake", data.location, now, identity.account_id)
@@ -402,7 +397,7 @@ async def stocktake(*, pool: Pool, identity: Identity, data: StocktakeCreate) ->
 async def transfer(*, pool: Pool, identity: Identity, data: TransferCreate) -> TransferRead:
     """Move units between locations: two ledger rows (−from, +to) carrying the source
     location's average cost; lots are not touched (they are not per location)."""
-    tenant = _tenant(identity)
+    tenant = tenant_of(identity)
     now = datetime.now(UTC)
     ref_id = uuid7()
     async with transaction(pool, user_id=tenant) as tx:

@@ -7,6 +7,8 @@ allocations.
 
 from __future__ import annotations
 
+import json
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +17,7 @@ from uuid import UUID
 
 from inventory.costing.fifo import LotState
 from inventory.events.published import COGS_ADJUSTED, CogsAdjusted
+from inventory.ledger.repository import Movement
 from inventory.lot import repository as lots_repo
 from mpflow_platform.db import Connection
 from mpflow_platform.events import new_event, outbox
@@ -365,7 +368,7 @@ async def store_costing(
         ), consumed AS (
             UPDATE inventory.lots l SET remaining_qty = t.qty, remaining_value = t.value
             FROM unnest($14::uuid[], $15::int[], $16::numeric[]) AS t(id, qty, value)
-            WHERE l.user_id = $1 AND l.id = t.id
+            WHERE l.user_id = $1 AND l.id = t.id AND l.id = ANY($14::uuid[])
             RETURNING 1
         )
         SELECT (SELECT count(*) FROM new_lines), (SELECT count(*) FROM new_allocations),
@@ -387,4 +390,118 @@ async def store_costing(
         [lot.lot_id for lot in lots],
         [lot.remaining_qty for lot in lots],
         [lot.remaining_value for lot in lots],
+    )
+
+
+async def store_sales(
+    tx: Connection,
+    *,
+    user_id: UUID,
+    lines: Sequence[SaleLineRow],
+    allocations: Sequence[NewAllocation],
+    lots: Sequence[LotState[UUID]],
+    movements: Sequence[Movement],
+    event_type: str,
+    datas: Sequence[dict[str, object]],
+) -> None:
+    """Everything costing many sales writes, in ONE statement (`allocate_sales`): the new
+    sale lines (each with its own sale id), their allocations, the lots they consumed, the
+    ledger rows and the balances moved with them (as `ledger.record`), and one outbox event
+    of `event_type` per item of `datas`, in that order (the relay publishes by insertion
+    order), with one NOTIFY for the relay."""
+    totals: dict[tuple[UUID, str], tuple[int, Decimal]] = defaultdict(lambda: (0, Decimal(0)))
+    for m in movements:
+        qty, value = totals[(m.card_id, m.location)]
+        totals[(m.card_id, m.location)] = (qty + m.qty, value + m.value)
+    balances = sorted(totals.items(), key=str)
+    events = [new_event(event_type, d, user_id=user_id, source=SOURCE) for d in datas]
+    await tx.execute(
+        f"""
+        WITH new_lines AS (
+            INSERT INTO inventory.sale_lines (id, user_id, sale_id, card_id, location, qty,
+                                              qty_pending, occurred_at)
+            SELECT t.id, $1, t.sale_id, t.card_id, t.location, t.qty, t.pending, t.occurred_at
+            FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::int[], $7::int[],
+                        $8::timestamptz[])
+                 AS t(id, sale_id, card_id, location, qty, pending, occurred_at)
+            RETURNING 1
+        ), new_allocations AS (
+            INSERT INTO inventory.cogs_allocations (id, user_id, sale_line_id, lot_id, qty, cost)
+            SELECT t.id, $1, t.line_id, t.lot_id, t.qty, t.cost
+            FROM unnest($9::uuid[], $10::uuid[], $11::uuid[], $12::int[], $13::numeric[])
+                 AS t(id, line_id, lot_id, qty, cost)
+            RETURNING 1
+        ), consumed AS (
+            UPDATE inventory.lots l SET remaining_qty = t.qty, remaining_value = t.value
+            FROM unnest($14::uuid[], $15::int[], $16::numeric[]) AS t(id, qty, value)
+            WHERE l.user_id = $1 AND l.id = t.id AND l.id = ANY($14::uuid[])
+            RETURNING 1
+        ), new_movements AS (
+            INSERT INTO inventory.movements (id, user_id, card_id, location, qty, type, ref_type,
+                                             ref_id, lot_id, unit_cost, value, occurred_at)
+            SELECT t.id, $1, t.card_id, t.location, t.qty, t.type, t.ref_type, t.ref_id,
+                   t.lot_id, t.unit_cost, t.value, t.occurred_at
+            FROM unnest($17::uuid[], $18::uuid[], $19::text[], $20::int[], $21::text[],
+                        $22::text[], $23::uuid[], $24::uuid[], $25::numeric[], $26::numeric[],
+                        $27::timestamptz[])
+                 AS t(id, card_id, location, qty, type, ref_type, ref_id, lot_id, unit_cost,
+                      value, occurred_at)
+            RETURNING 1
+        ), moved AS (
+            INSERT INTO inventory.balances AS b (user_id, card_id, location, qty, value)
+            SELECT $1, t.card_id, t.location, t.qty, t.value
+            FROM unnest($28::uuid[], $29::text[], $30::int[], $31::numeric[])
+                 WITH ORDINALITY AS t(card_id, location, qty, value, n)
+            ORDER BY t.n
+            ON CONFLICT (user_id, card_id, location) DO UPDATE
+            SET qty = b.qty + EXCLUDED.qty, value = b.value + EXCLUDED.value
+            RETURNING 1
+        ), published AS (
+            INSERT INTO {outbox.checked_schema(SCHEMA)}.outbox (id, subject, payload, user_id)
+            SELECT t.id, t.subject, t.payload::jsonb, $1
+            FROM unnest($32::uuid[], $33::text[], $34::text[]) WITH ORDINALITY
+                 AS t(id, subject, payload, n)
+            ORDER BY t.n
+            RETURNING 1
+        )
+        SELECT (SELECT count(*) FROM new_lines), (SELECT count(*) FROM new_allocations),
+               (SELECT count(*) FROM consumed), (SELECT count(*) FROM new_movements),
+               (SELECT count(*) FROM moved),
+               CASE WHEN (SELECT count(*) FROM published) > 0 THEN pg_notify($35, '') END
+        """,
+        user_id,
+        [ln.id for ln in lines],
+        [ln.sale_id for ln in lines],
+        [ln.card_id for ln in lines],
+        [ln.location for ln in lines],
+        [ln.qty for ln in lines],
+        [ln.qty_pending for ln in lines],
+        [ln.occurred_at for ln in lines],
+        [a.id for a in allocations],
+        [a.sale_line_id for a in allocations],
+        [a.lot_id for a in allocations],
+        [a.qty for a in allocations],
+        [a.cost for a in allocations],
+        [lot.lot_id for lot in lots],
+        [lot.remaining_qty for lot in lots],
+        [lot.remaining_value for lot in lots],
+        [m.id for m in movements],
+        [m.card_id for m in movements],
+        [m.location for m in movements],
+        [m.qty for m in movements],
+        [m.type for m in movements],
+        [m.ref_type for m in movements],
+        [m.ref_id for m in movements],
+        [m.lot_id for m in movements],
+        [m.unit_cost for m in movements],
+        [m.value for m in movements],
+        [m.occurred_at for m in movements],
+        [card_id for (card_id, _), _ in balances],
+        [location for (_, location), _ in balances],
+        [qty for _, (qty, _) in balances],
+        [value for _, (_, value) in balances],
+        [e.id for e in events],
+        [e.subject for e in events],
+        [json.dumps(e.model_dump(mode="json")) for e in events],
+        outbox.notify_channel(SCHEMA),
     )

@@ -43,7 +43,7 @@ from inventory.costing.repository import (
     NewAllocation,
     SaleLineRow,
 )
-from inventory.events.consumed import SaleCancelled, SaleRecorded, SaleReturned
+from inventory.events.consumed import SaleCancelled, SaleLine, SaleRecorded, SaleReturned
 from inventory.events.published import (
     COGS_ALLOCATED,
     LOSS_ACCRUED,
@@ -104,74 +104,156 @@ async def allocate_sale(tx: Connection, user_id: UUID, event: SaleRecorded) -> C
         need[line.card_id] += line.qty
     open_by_card = await repo.open_lots_of_cards(tx, user_id=user_id, need=need)
     changed: dict[UUID, LotState[UUID]] = {}
-    rows: list[SaleLineRow] = []
-    allocations: list[NewAllocation] = []
-    movements: list[Movement] = []
-    costed: list[CostedLine] = []
-    for line in lines:
-        location = event.location_of(line)
-        open_lots = open_by_card[line.card_id]
-        used = fifo.consume(open_lots, line.qty)
-        open_by_card[line.card_id] = [
-            lot for lot in used.lots if lot.remaining_qty > 0
-        ] + open_lots[len(used.lots) :]
-        changed.update((lot.lot_id, lot) for lot in used.lots)
-        rows.append(
-            SaleLineRow(
-                id=line.line_id,
-                sale_id=event.sale_id,
-                card_id=line.card_id,
-                location=location,
-                qty=line.qty,
-                qty_pending=used.pending,
-                qty_returned=0,
-                occurred_at=event.occurred_at,
-                status="active",
-            )
-        )
-        for take in used.allocations:
-            allocations.append(
-                NewAllocation(uuid7(), line.line_id, take.lot_id, take.qty, take.cost)
-            )
-            movements.append(
-                Movement(
-                    id=uuid7(),
-                    card_id=line.card_id,
-                    location=location,
-                    qty=-take.qty,
-                    type="sale",
-                    ref_type="sale_line",
-                    ref_id=line.line_id,
-                    value=-take.cost,
-                    occurred_at=event.occurred_at,
-                    lot_id=take.lot_id,
-                )
-            )
-        costed.append(
-            CostedLine(
-                sale_line_id=line.line_id,
-                card_id=line.card_id,
-                qty=line.qty,
-                qty_filled=used.filled,
-                qty_pending=used.pending,
-                cost=used.cost if used.allocations else ZERO,
-                lots=[LotTake(lot_id=t.lot_id, qty=t.qty, cost=t.cost) for t in used.allocations],
-            )
-        )
+    costing = _Costing()
+    result = costing.cost(event, lines, open_by_card, changed)
     await repo.store_costing(
         tx,
         user_id=user_id,
         sale_id=event.sale_id,
-        lines=rows,
-        allocations=allocations,
+        lines=costing.rows,
+        allocations=costing.allocations,
         lots=list(changed.values()),
     )
-    await ledger.record(tx, user_id=user_id, movements=movements)
-    result = CogsAllocated(sale_id=event.sale_id, occurred_at=event.occurred_at, lines=costed)
+    await ledger.record(tx, user_id=user_id, movements=costing.movements)
     await repo.publish(
         tx, user_id=user_id, event_type=COGS_ALLOCATED, data=result.model_dump(mode="json")
     )
     return result
+
+
+class _Costing:
+    """The rows FIFO costing of sales writes, accumulated over one or many sales."""
+
+    def __init__(self) -> None:
+        self.rows: list[SaleLineRow] = []
+        self.allocations: list[NewAllocation] = []
+        self.movements: list[Movement] = []
+
+    def cost(
+        self,
+        event: SaleRecorded,
+        lines: Sequence[SaleLine],
+        open_by_card: dict[UUID, list[LotState[UUID]]],
+        changed: dict[UUID, LotState[UUID]],
+    ) -> CogsAllocated:
+        """`fifo.consume` for each line, in order, from `open_by_card` (each card's open lots
+        in FIFO order, at least as many as the units still to take; updated in place, as is
+        `changed`, the lots touched as they are now)."""
+        costed: list[CostedLine] = []
+        for line in lines:
+            location = event.location_of(line)
+            open_lots = open_by_card[line.card_id]
+            used = fifo.consume(open_lots, line.qty)
+            open_by_card[line.card_id] = [
+                lot for lot in used.lots if lot.remaining_qty > 0
+            ] + open_lots[len(used.lots) :]
+            changed.update((lot.lot_id, lot) for lot in used.lots)
+            self.rows.append(
+                SaleLineRow(
+                    id=line.line_id,
+                    sale_id=event.sale_id,
+                    card_id=line.card_id,
+                    location=location,
+                    qty=line.qty,
+                    qty_pending=used.pending,
+                    qty_returned=0,
+                    occurred_at=event.occurred_at,
+                    status="active",
+                )
+            )
+            for take in used.allocations:
+                self.allocations.append(
+                    NewAllocation(uuid7(), line.line_id, take.lot_id, take.qty, take.cost)
+                )
+                self.movements.append(
+                    Movement(
+                        id=uuid7(),
+                        card_id=line.card_id,
+                        location=location,
+                        qty=-take.qty,
+                        type="sale",
+                        ref_type="sale_line",
+                        ref_id=line.line_id,
+                        value=-take.cost,
+                        occurred_at=event.occurred_at,
+                        lot_id=take.lot_id,
+                    )
+                )
+            costed.append(
+                CostedLine(
+                    sale_line_id=line.line_id,
+                    card_id=line.card_id,
+                    qty=line.qty,
+                    qty_filled=used.filled,
+                    qty_pending=used.pending,
+                    cost=used.cost if used.allocations else ZERO,
+                    lots=[
+                        LotTake(lot_id=t.lot_id, qty=t.qty, cost=t.cost) for t in used.allocations
+                    ],
+                )
+            )
+        return CogsAllocated(sale_id=event.sale_id, occurred_at=event.occurred_at, lines=costed)
+
+
+async def allocate_sales(
+    tx: Connection, user_id: UUID, events: Sequence[SaleRecorded]
+) -> list[CogsAllocated | None]:
+    """`allocate_sale` for many sales of one tenant in one pass, with the same result as
+    costing them one after another in this order (the batch consumer's handler).
+
+    Locks every card of the batch once (ascending), reads their open lots once (at most the
+    batch's units per card, through `lots_fifo_idx`), runs `fifo.consume` in memory in event
+    order, then writes all lines, allocations, lots, ledger rows and balances and one
+    `inventory.cogs.allocated` per sale with new lines, in a handful of multi-row statements.
+    A sale with a line id twice raises `InvalidSaleEvent` (the whole batch fails and the
+    consumer falls back to one by one, where only that sale fails)."""
+    for event in events:
+        ids = [line.line_id for line in event.lines]
+        if len(set(ids)) != len(ids):
+            raise _invalid("a sale line id appears twice in the sale", sale_id=event.sale_id)
+    card_ids = {line.card_id for event in events for line in event.lines}
+    locked, done = await repo.lock_cards_and_find_lines(
+        tx,
+        user_id=user_id,
+        card_ids=card_ids,
+        line_ids=[line.line_id for event in events for line in event.lines],
+    )
+    if missing := card_ids - locked:
+        await repo.ensure_cards(tx, user_id=user_id, card_ids=missing)
+        await lots_repo.lock_cards(tx, user_id=user_id, card_ids=missing)
+    todo: list[tuple[SaleRecorded, list[SaleLine]]] = []
+    need: dict[UUID, int] = defaultdict(int)
+    for event in events:
+        lines = [line for line in event.lines if line.line_id not in done]
+        done.update(line.line_id for line in lines)  # a later copy of the line is skipped
+        todo.append((event, lines))
+        for line in lines:
+            need[line.card_id] += line.qty
+    open_by_card = await repo.open_lots_of_cards(tx, user_id=user_id, need=need) if need else {}
+    changed: dict[UUID, LotState[UUID]] = {}
+    costing = _Costing()
+    results: list[CogsAllocated | None] = []
+    for event, lines in todo:
+        if not lines:
+            log.info("sale already costed", extra={"sale_id": str(event.sale_id)})
+            results.append(None)
+            continue
+        results.append(costing.cost(event, lines, open_by_card, changed))
+    await repo.store_sales(
+        tx,
+        user_id=user_id,
+        lines=costing.rows,
+        allocations=costing.allocations,
+        lots=list(changed.values()),
+        movements=costing.movements,
+        event_type=COGS_ALLOCATED,
+        datas=[r.model_dump(mode="json") for r in results if r is not None],
+    )
+    # As ledger.record does for one sale: a location the batch emptied keeps no value.
+    await ledger.settle_emptied(
+        tx, user_id=user_id, card_ids=sorted({m.card_id for m in costing.movements})
+    )
+    return results
 
 
 async def _lock_sale(tx: Connection, user_id: UUID, sale_id: UUID) -> list[SaleLineRow]:

@@ -23,7 +23,7 @@ from inventory.events.consumed import (
 )
 from mpflow_platform.db import Connection
 from mpflow_platform.events import Envelope
-from mpflow_platform.events.consumer import Handler
+from mpflow_platform.events.consumer import BatchHandler, Handler
 
 
 async def _copy(tx: Connection, event: Envelope, card: CardSnapshot) -> None:
@@ -53,6 +53,20 @@ async def on_sale_recorded(tx: Connection, event: Envelope) -> None:
     await costing_service.allocate_sale(tx, _tenant(event), SaleRecorded.model_validate(event.data))
 
 
+async def on_sales_recorded(tx: Connection, events: list[Envelope]) -> None:
+    """A batch of `mpflow.sales.sale.recorded` of one tenant (the consumer set it): one pass
+    of `allocate_sales`; a single event goes through `allocate_sale` as before."""
+    if len(events) == 1:
+        await on_sale_recorded(tx, events[0])
+        return
+    user_id = _tenant(events[0])
+    if any(e.user_id != user_id for e in events):  # the consumer groups by tenant
+        raise RuntimeError("a batch of sale events must be of one tenant")
+    await costing_service.allocate_sales(
+        tx, user_id, [SaleRecorded.model_validate(e.data) for e in events]
+    )
+
+
 async def on_sale_cancelled(tx: Connection, event: Envelope) -> None:
     await costing_service.cancel_sale(tx, _tenant(event), SaleCancelled.model_validate(event.data))
 
@@ -61,11 +75,13 @@ async def on_sale_returned(tx: Connection, event: Envelope) -> None:
     await costing_service.return_sale(tx, _tenant(event), SaleReturned.model_validate(event.data))
 
 
+#: Sales are costed in batches (up to `max_batch` consecutive sale events in one transaction,
+#: see `mpflow_platform.events.consumer`), every other event one by one.
 HANDLERS: dict[str, Handler] = {
     CARD_CREATED: on_card_created,
     CARD_UPDATED: on_card_updated,
     CARD_ARCHIVED: on_card_archived,
-    SALE_RECORDED: on_sale_recorded,
+    SALE_RECORDED: BatchHandler(on_sales_recorded, max_batch=100),
     SALE_CANCELLED: on_sale_cancelled,
     SALE_RETURNED: on_sale_returned,
 }

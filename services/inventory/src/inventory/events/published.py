@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 LOT_RECEIVED = "inventory.lot.received"
 PURCHASE_RECEIVED = "inventory.purchase.received"
+PURCHASE_UNRECEIVED = "inventory.purchase.unreceived"
 COGS_ALLOCATED = "inventory.cogs.allocated"
 COGS_ADJUSTED = "inventory.cogs.adjusted"
 LOSS_ACCRUED = "inventory.loss.accrued"
@@ -50,6 +51,19 @@ class PurchaseReceived(BaseModel):
     order_id: UUID
     supplier_id: UUID
     received_at: datetime
+    value: Decimal
+    lines: list[PurchaseLine]
+
+
+class PurchaseUnreceived(BaseModel):
+    """A receipt was reversed (unreceived): its lots were emptied and the purchase it
+    announced (`inventory.purchase.received`, same `receipt_id`) is withdrawn. `value` and
+    `lines` repeat what the receipt brought in, as positive amounts."""
+
+    receipt_id: UUID
+    order_id: UUID
+    supplier_id: UUID
+    occurred_at: datetime
     value: Decimal
     lines: list[PurchaseLine]
 

@@ -11,8 +11,12 @@ from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
+from inventory.errors import StockValueTooLarge
 from mpflow_platform.db import Connection
-from mpflow_platform.money import split_largest_remainder
+from mpflow_platform.money import round_money, split_largest_remainder
+
+#: A balance's value (numeric(14,2)) stays below this.
+MAX_BALANCE = Decimal("1e12")
 
 Location = Literal["home", "in_transit", "marketplace:ozon"]
 LOCATIONS: tuple[Location, ...] = ("home", "in_transit", "marketplace:ozon")
@@ -52,13 +56,19 @@ class Movement:
 
     @property
     def unit_cost(self) -> Decimal:
-        return (self.value / self.qty).quantize(Decimal("0.0001"))
+        return round_money(self.value / self.qty, Decimal("0.0001"))
 
 
 async def record(tx: Connection, *, user_id: UUID, movements: Sequence[Movement]) -> None:
-    """Append movements and move the balances with them."""
+    """Append movements and move the balances with them; a location a − emptied gives the
+    value it still holds to the card's other locations (`settle_emptied`)."""
     if not movements:
         return
+    totals: dict[tuple[UUID, str], tuple[int, Decimal]] = defaultdict(lambda: (0, Decimal(0)))
+    for m in movements:
+        qty, value = totals[(m.card_id, m.location)]
+        totals[(m.card_id, m.location)] = (qty + m.qty, value + m.value)
+    await _check_range(tx, user_id, totals)
     await tx.executemany(
         """
         INSERT INTO inventory.movements (id, user_id, card_id, location, qty, type, ref_type,
@@ -87,10 +97,6 @@ async def record(tx: Connection, *, user_id: UUID, movements: Sequence[Movement]
             for m in movements
         ],
     )
-    totals: dict[tuple[UUID, str], tuple[int, Decimal]] = defaultdict(lambda: (0, Decimal(0)))
-    for m in movements:
-        qty, value = totals[(m.card_id, m.location)]
-        totals[(m.card_id, m.location)] = (qty + m.qty, value + m.value)
     await tx.executemany(
         """
         INSERT INTO inventory.balances (user_id, card_id, location, qty, value)
@@ -103,6 +109,59 @@ async def record(tx: Connection, *, user_id: UUID, movements: Sequence[Movement]
             for (card_id, location), (qty, value) in sorted(totals.items(), key=str)
         ],
     )
+    await settle_emptied(
+        tx, user_id=user_id, card_ids=sorted({m.card_id for m in movements if m.qty < 0})
+    )
+
+
+async def _check_range(
+    tx: Connection, user_id: UUID, totals: dict[tuple[UUID, str], tuple[int, Decimal]]
+) -> None:
+    """Raise StockValueTooLarge unless every balance these totals move stays below 10^12
+    (the cards are locked by the caller, so the figures hold)."""
+    if all(abs(value) < MAX_BALANCE for _, value in totals.values()):
+        current = await tx.fetch(
+            "SELECT card_id, location, value FROM inventory.balances "
+            "WHERE user_id = $1 AND card_id = ANY($2)",
+            user_id,
+            sorted({card_id for card_id, _ in totals}),
+        )
+        held = {(r["card_id"], r["location"]): r["value"] for r in current}
+        too_large = [
+            key
+            for key, (_, value) in totals.items()
+            if abs(held.get(key, Decimal(0)) + value) >= MAX_BALANCE
+        ]
+    else:
+        too_large = [key for key, (_, value) in totals.items() if abs(value) >= MAX_BALANCE]
+    if too_large:
+        card_id, location = sorted(too_large, key=str)[0]
+        raise StockValueTooLarge(
+            f"the stock value of card {card_id} at {location} would reach 10^12, more than "
+            "can be stored: check quantities and costs",
+            card_ids=sorted({str(card) for card, _ in too_large}),
+        )
+
+
+async def settle_emptied(tx: Connection, *, user_id: UUID, card_ids: Sequence[UUID]) -> None:
+    """Move the value left at locations holding no units of a card to the locations that
+    still hold some (`revalue`): consumption takes the card-wide FIFO cost and transfers
+    the location's average, so a location can run out of units with value left over.
+    Σ balance value per card is unchanged (= Σ lot remaining value). Call with the cards
+    locked."""
+    rows = await tx.fetch(
+        "UPDATE inventory.balances b SET value = 0 FROM inventory.balances old "
+        "WHERE b.user_id = $1 AND b.card_id = ANY($2) AND b.qty = 0 AND b.value <> 0 "
+        "AND old.user_id = b.user_id AND old.card_id = b.card_id "
+        "AND old.location = b.location RETURNING b.card_id, old.value",
+        user_id,
+        sorted(set(card_ids)),
+    )
+    left: dict[UUID, Decimal] = defaultdict(Decimal)
+    for row in rows:  # one statement for every card; the rare leftovers move afterwards
+        left[row["card_id"]] += row["value"]
+    for card_id, value in sorted(left.items()):
+        await revalue(tx, user_id=user_id, card_id=card_id, value=value)
 
 
 async def balances_at(

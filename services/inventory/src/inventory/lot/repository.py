@@ -2,8 +2,10 @@
 
 Lock order (every writer of stock follows it, so concurrent writers never deadlock):
 1. the cards concerned, `lock_cards()`, in ascending card_id;
-2. then their lots, in FIFO order (`received_at`, `id`);
-3. then sale lines and allocations.
+2. then a supplier order's row, then its lines (receipts, unreceipts, charges, edits);
+3. then lots, in FIFO order (`received_at`, `id`);
+4. then sale lines and allocations.
+A step that does not apply is skipped, never taken out of order.
 Holding the card lock serializes every change of one card's stock, so two sales of the
 same card can never take the same units.
 """

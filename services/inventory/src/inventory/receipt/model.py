@@ -8,14 +8,14 @@ receipt does (lots to create, line totals after it, shortages settled by `close`
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
 from inventory.costing.fifo import receipt_value
 
-ReceivableStatus = Literal["ordered", "in_transit", "partially_received"]
+#: Statuses an order takes receipts in.
 RECEIVABLE: tuple[str, ...] = ("ordered", "in_transit", "partially_received")
 ShortagePolicy = Literal["redistribute", "write_off"]
 
@@ -78,7 +78,8 @@ def plan_receipt(
     lines: Sequence[OrderLine], requested: Sequence[tuple[UUID, int]], *, close: bool
 ) -> ReceiptPlan:
     """One lot per requested line at `receipt_value` (§4a); with `close`, every line still
-    short after the receipt is a `Shortage` to settle by the order's policy (§3).
+    short after the receipt is a `Shortage` to settle by the order's policy (§3), and its
+    value_received in `lines_after` is its landed value (the shortage settles the rest).
 
     Refuses unknown or repeated lines and more units than are still open on a line
     (an over-receipt: amend the order first).
@@ -131,6 +132,13 @@ def plan_receipt(
         for line in lines_after
         if close and line.qty_open > 0
     )
+    if close:
+        # A settled shortage accounts for the rest of the line's landed value (in its lots
+        # or as a loss): value_received = landed_value keeps later arithmetic exact.
+        lines_after = tuple(
+            replace(line, value_received=line.landed_value) if line.qty_open > 0 else line
+            for line in lines_after
+        )
     return ReceiptPlan(tuple(lots), lines_after, shortages)
 
 

@@ -136,13 +136,23 @@ async def mark_reversed(
     return dict(row)
 
 
-async def list_receipts(tx: Connection, *, user_id: UUID, order_id: UUID) -> list[dict[str, Any]]:
-    """The order's receipts, oldest first, each with its lots (`lots`: list of dicts)."""
-    receipts = await tx.fetch(
-        f"SELECT {RECEIPT_COLUMNS} FROM inventory.receipts WHERE user_id = $1 AND order_id = $2 "
-        "ORDER BY received_at, created_at, id",
+async def list_receipts(
+    tx: Connection, *, user_id: UUID, order_id: UUID, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of the order's receipts, oldest first, each with its lots (`lots`: list of
+    dicts), and how many receipts the order has."""
+    total = await tx.fetchval(
+        "SELECT count(*) FROM inventory.receipts WHERE user_id = $1 AND order_id = $2",
         user_id,
         order_id,
+    )
+    receipts = await tx.fetch(
+        f"SELECT {RECEIPT_COLUMNS} FROM inventory.receipts WHERE user_id = $1 AND order_id = $2 "
+        "ORDER BY received_at, created_at, id LIMIT $3 OFFSET $4",
+        user_id,
+        order_id,
+        limit,
+        offset,
     )
     lots = await tx.fetch(
         "SELECT id, receipt_id, order_line_id, card_id, initial_qty, initial_value, "
@@ -154,4 +164,4 @@ async def list_receipts(tx: Connection, *, user_id: UUID, order_id: UUID) -> lis
     by_receipt: dict[UUID, list[dict[str, Any]]] = {r["id"]: [] for r in receipts}
     for lot in lots:
         by_receipt[lot["receipt_id"]].append(dict(lot))
-    return [{**dict(r), "lots": by_receipt[r["id"]]} for r in receipts]
+    return [{**dict(r), "lots": by_receipt[r["id"]]} for r in receipts], int(total)

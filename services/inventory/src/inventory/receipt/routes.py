@@ -15,7 +15,13 @@ from inventory.receipt.schemas import (
     UnreceiveResult,
 )
 from mpflow_platform.http.deps import CurrentIdentity, DbPool
-from mpflow_platform.http.pagination import Page
+from mpflow_platform.http.pagination import (
+    DEFAULT_LIMIT,
+    CursorParam,
+    LimitParam,
+    Page,
+    page_query,
+)
 
 router = APIRouter(prefix="/v1/admin/supplier-orders", tags=["receipts"])
 
@@ -33,10 +39,23 @@ async def post_receipt(
 
 @router.get("/{order_id}/receipts", response_model=Page[ReceiptRead])
 async def list_receipts(
-    order_id: UUID, pool: DbPool, identity: CurrentIdentity
+    order_id: UUID,
+    pool: DbPool,
+    identity: CurrentIdentity,
+    limit: LimitParam = DEFAULT_LIMIT,
+    cursor: CursorParam = None,
 ) -> Page[ReceiptRead]:
-    """The order's receipts, oldest first, with their lots (reversed ones carry reversed_at)."""
-    return await service.list_receipts(pool=pool, identity=identity, order_id=order_id)
+    """The order's receipts, oldest first, with their lots (reversed ones carry reversed_at);
+    `limit` and `cursor` page through them."""
+    page = page_query(
+        q=None,
+        sort=None,
+        limit=limit,
+        cursor=cursor,
+        sortable={"received_at": "received_at"},
+        default_sort="received_at:asc",
+    )
+    return await service.list_receipts(pool=pool, identity=identity, order_id=order_id, page=page)
 
 
 @router.post("/{order_id}/unreceive", response_model=UnreceiveResult)

@@ -7,9 +7,10 @@ from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from inventory.ledger.repository import Location
+from inventory.moments import Moment
 
 Money = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str)]
 Qty = Annotated[int, Field(ge=1, le=1_000_000_000)]
@@ -28,7 +29,7 @@ class ReceiptCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    received_at: AwareDatetime | None = None
+    received_at: Moment | None = None
     location: Location = "home"
     lines: list[ReceiptLineInput] = Field(default_factory=list, max_length=1000)
     close: bool = False

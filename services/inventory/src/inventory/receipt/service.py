@@ -1,7 +1,8 @@
 """Use cases of receipts: receive goods of a supplier order, list and unreceive receipts.
 
-One transaction each; lock order (lot/repository.py): the order's cards, then the order and
-its lines, then lots. Events go through the outbox in the same transaction.
+One transaction each; lock order (lot/repository.py): the order's cards (ascending), then
+the order, then its lines, then lots (FIFO), then sale lines. Events go through the outbox
+in the same transaction.
 """
 
 from __future__ import annotations
@@ -16,14 +17,17 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
+from inventory.errors import SupplierOrderNotFound
 from inventory.events.published import (
     LOSS_ACCRUED,
     LOT_RECEIVED,
     PURCHASE_RECEIVED,
+    PURCHASE_UNRECEIVED,
     LossAccrued,
     LotReceived,
     PurchaseLine,
     PurchaseReceived,
+    PurchaseUnreceived,
 )
 from inventory.ledger import repository as ledger_repository
 from inventory.ledger.repository import Movement
@@ -46,18 +50,15 @@ from inventory.receipt.schemas import (
     ShortageRead,
     UnreceiveResult,
 )
+from inventory.supplier.service import tenant_of
 from mpflow_platform.db import Connection, Pool, transaction
 from mpflow_platform.events import new_event, outbox
 from mpflow_platform.http.identity import Identity
-from mpflow_platform.http.pagination import Page
+from mpflow_platform.http.pagination import Page, PageQuery, next_cursor
 from mpflow_platform.http.problems import Conflict, NotFound, Unprocessable
 from mpflow_platform.ids import uuid7
 
 SCHEMA = "inventory"
-
-
-class OrderNotFound(NotFound):
-    error_code = "supplier_order_not_found"
 
 
 class ReceiptNotFound(NotFound):
@@ -80,11 +81,6 @@ class ReceiptConsumed(Conflict):
 
 class ReceiptNotReversible(Conflict):
     error_code = "receipt_not_reversible"
-
-
-def _tenant(identity: Identity) -> UUID:
-    assert identity.user_id is not None, "the platform refuses anonymous calls to receipts"
-    return identity.user_id
 
 
 async def _publish(tx: Connection, tenant: UUID, event_type: str, payload: BaseModel) -> None:
@@ -135,7 +131,7 @@ def _rejected(exc: ReceiptRejected) -> InvalidReceipt:
 async def _locked_order(tx: Connection, tenant: UUID, order_id: UUID) -> dict[str, Any]:
     order = await repository.get_order_for_update(tx, user_id=tenant, order_id=order_id)
     if order is None:
-        raise OrderNotFound(f"supplier order {order_id} not found")
+        raise SupplierOrderNotFound(f"supplier order {order_id} not found")
     return order
 
 
@@ -145,7 +141,7 @@ async def receive(
     """Book units of an order that arrived: one lot per line, ledger +qty at the location,
     `inventory.lot.received` per lot and `inventory.purchase.received`; `close` settles the
     shortage by the order's policy (DOMAIN.md §3, §4a)."""
-    tenant = _tenant(identity)
+    tenant = tenant_of(identity)
     if not data.lines and not data.close:
         raise InvalidReceipt(
             "name the lines that arrived, or close the order",
@@ -368,24 +364,33 @@ async def fill_backorders(
     )
 
 
-async def list_receipts(*, pool: Pool, identity: Identity, order_id: UUID) -> Page[ReceiptRead]:
-    """An order's receipts, oldest first, with their lots (reversed ones included)."""
-    tenant = _tenant(identity)
+async def list_receipts(
+    *, pool: Pool, identity: Identity, order_id: UUID, page: PageQuery
+) -> Page[ReceiptRead]:
+    """A page of an order's receipts, oldest first, with their lots (reversed ones
+    included)."""
+    tenant = tenant_of(identity)
     async with transaction(pool, user_id=tenant) as tx:
         if not await repository.order_exists(tx, user_id=tenant, order_id=order_id):
-            raise OrderNotFound(f"supplier order {order_id} not found")
-        rows = await repository.list_receipts(tx, user_id=tenant, order_id=order_id)
-    items = [_receipt_read(row, row["lots"]) for row in rows]
-    return Page[ReceiptRead](items=items, total=len(items), next_cursor=None)
+            raise SupplierOrderNotFound(f"supplier order {order_id} not found")
+        rows, total = await repository.list_receipts(
+            tx, user_id=tenant, order_id=order_id, limit=page.limit, offset=page.offset
+        )
+    return Page[ReceiptRead](
+        items=[_receipt_read(row, row["lots"]) for row in rows],
+        total=total,
+        next_cursor=next_cursor(page.offset, page.limit, total),
+    )
 
 
 async def unreceive(
     *, pool: Pool, identity: Identity, order_id: UUID, receipt_id: UUID
 ) -> UnreceiveResult:
     """Reverse a receipt whose lots are untouched: lots emptied, ledger −qty (`unreceive`),
-    the order's received quantities and status rolled back (§3). 409 naming the sales when
-    any unit was consumed: correct with an adjustment instead."""
-    tenant = _tenant(identity)
+    the order's received quantities and status rolled back (§3), and
+    `inventory.purchase.unreceived` published in the same transaction. 409 naming the sales
+    when any unit was consumed: correct with an adjustment instead."""
+    tenant = tenant_of(identity)
     now = datetime.now(UTC)
     async with transaction(pool, user_id=tenant) as tx:
         cards = await lot_repository.card_ids_of_receipt(tx, user_id=tenant, receipt_id=receipt_id)
@@ -414,6 +419,28 @@ async def unreceive(
         reversed_receipt = await repository.mark_reversed(
             tx, user_id=tenant, receipt_id=receipt_id, at=now
         )
+        if lots:
+            await _publish(
+                tx,
+                tenant,
+                PURCHASE_UNRECEIVED,
+                PurchaseUnreceived(
+                    receipt_id=receipt_id,
+                    order_id=order_id,
+                    supplier_id=order["supplier_id"],
+                    occurred_at=now,
+                    value=sum((lot["initial_value"] for lot in lots), Decimal("0.00")),
+                    lines=[
+                        PurchaseLine(
+                            order_line_id=lot["order_line_id"],
+                            card_id=lot["card_id"],
+                            qty=lot["initial_qty"],
+                            value=lot["initial_value"],
+                        )
+                        for lot in lots
+                    ],
+                ),
+            )
         lots_now = await lot_repository.lots_of_receipt_for_update(
             tx, user_id=tenant, receipt_id=receipt_id
         )

@@ -114,9 +114,14 @@ async def list_movements(
         type=type,
         ref_id=ref_id,
         occurred_from=_start_of(date_from),
-        occurred_before=_start_of(date_to + timedelta(days=1) if date_to else None),
+        occurred_before=_start_of(_day_after(date_to)),
     )
     return await service.list_movements(pool=pool, identity=identity, where=where, page=page)
+
+
+def _day_after(day: date | None) -> date | None:
+    """The first day after `day`; None (no bound) after the last day a date can be."""
+    return None if day is None or day == date.max else day + timedelta(days=1)
 
 
 def _start_of(day: date | None) -> datetime | None:

@@ -18,9 +18,14 @@ from uuid import UUID
 
 from inventory.costing import landed
 from inventory.errors import ChargeNotAllocatable, InvalidOrder
+from inventory.events.published import LOSS_ACCRUED, LossAccrued
 from inventory.supplier_order import repository
 from mpflow_platform.db import Connection
+from mpflow_platform.events import new_event, outbox
+from mpflow_platform.ids import uuid7
 from mpflow_platform.money import round_money
+
+SCHEMA = "inventory"
 
 #: numeric(14,2) and numeric(20,6) hold less than these.
 MAX_MONEY = Decimal("1e12")
@@ -176,15 +181,26 @@ async def recompute_landed_cost(tx: Connection, *, user_id: UUID, order_id: UUID
 async def apply_late_charge(
     tx: Connection,
     tenant: UUID,
+    order: dict[str, Any],
     lines: Sequence[dict[str, Any]],
     charge: dict[str, Any],
     allocation: landed.Allocation[UUID],
 ) -> None:
     """Add a charge that came after receipt to the lines' landed value, and push the part of
-    each line's share that belongs to received units into its lots (DOMAIN.md §5)."""
+    each line's share that belongs to received units into its lots (DOMAIN.md §5).
+
+    On an open order the part of a short line's share carried by units still to come stays
+    on its landed value (their receipt takes landed − value_received). A closed order
+    (`closed_at` set) is never received again, so each short line's whole share is settled
+    now by the order's shortage policy, like the shortage itself at close (§3):
+    `redistribute` and the line has lots → all of it into the lots; otherwise the received
+    units' part into the lots and the rest booked as a loss (`inventory.loss.accrued`,
+    reason `shortage`, ref the charge). Either way the line's value_received ends equal to
+    its landed value again."""
     from inventory.costing.late import apply_late_value  # the costing engine (§4a, §5)
 
     now = datetime.now(UTC)
+    closed = order.get("closed_at") is not None
     by_id = {line["id"]: line for line in lines}
     values = []
     for cost in allocation.lines:
@@ -198,31 +214,64 @@ async def apply_late_charge(
                 lines=named,
             )
         values.append((line["id"], line["line_value_base"], landed_value))
-        received = _received_part(share, line["qty_received"], line["qty_ordered"])
-        if received:
+        to_lots, lost = late_share_parts(
+            share,
+            line["qty_received"],
+            line["qty_ordered"],
+            closed=closed,
+            redistribute=order.get("shortage_policy") == "redistribute",
+        )
+        if to_lots:
             await apply_late_value(
                 tx,
                 user_id=tenant,
                 order_line_id=line["id"],
-                value=received,
+                value=to_lots,
                 reason="late_charge",
                 source_id=charge["id"],
                 occurred_at=now,
             )
+        if lost:
+            loss = LossAccrued(
+                loss_id=uuid7(),
+                card_id=line["card_id"],
+                reason="shortage",
+                qty=line["qty_ordered"] - line["qty_received"],
+                value=lost,
+                occurred_at=now,
+                ref_type="charge",
+                ref_id=charge["id"],
+            )
+            event = new_event(
+                LOSS_ACCRUED, loss.model_dump(mode="json"), user_id=tenant, source=SCHEMA
+            )
+            await outbox.add(tx, schema=SCHEMA, event=event)
+        if to_lots or lost:
             await repository.update_line_received(
                 tx,
                 user_id=tenant,
                 line_id=line["id"],
                 qty_received=line["qty_received"],
-                value_received=line["value_received"] + received,
+                value_received=line["value_received"] + to_lots + lost,
             )
     await repository.set_line_values(tx, user_id=tenant, values=values)
 
 
-def _received_part(share: Decimal, qty_received: int, qty_ordered: int) -> Decimal:
-    """The part of a late share carried by units already received: all of it once the line
-    is complete, else `round2(share × received / ordered)`; the rest reaches the lots still
-    to come through the line's landed value (their receipt takes landed − value_received)."""
+def late_share_parts(
+    share: Decimal, qty_received: int, qty_ordered: int, *, closed: bool, redistribute: bool
+) -> tuple[Decimal, Decimal]:
+    """`(into the lots, written off)` of a late share of a line.
+
+    A complete line takes all of it into its lots. An open order's short line takes
+    `round2(share × received / ordered)` into its lots and writes nothing off: the rest
+    reaches the lots still to come through the line's landed value. A closed order's short
+    line is settled now: all into its lots under `redistribute` when units arrived, else the
+    received part into the lots and the rest written off."""
     if qty_received >= qty_ordered:
-        return share
-    return round_money(share * qty_received / qty_ordered)
+        return share, Decimal("0.00")
+    received = round_money(share * qty_received / qty_ordered)
+    if not closed:
+        return received, Decimal("0.00")
+    if redistribute and qty_received > 0:
+        return share, Decimal("0.00")
+    return received, share - received

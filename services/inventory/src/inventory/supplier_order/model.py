@@ -2,9 +2,9 @@
 snapshots and order numbers. No I/O; the landed-cost arithmetic is `costing.landed`.
 
 Statuses: `draft` → `ordered` → `in_transit` are set by the user (POST …/status);
-`partially_received` / `received` by receipts (`status_after_receipt`); `cancelled` by
-POST …/cancel while nothing has been received. Only a draft's header and lines change, and
-only a draft is deleted; charges are added in any status but `cancelled`.
+`partially_received` / `received` by receipts and unreceipts (`receipt.model.order_status`);
+`cancelled` by POST …/cancel while nothing has been received. Only a draft's header and
+lines change, and only a draft is deleted; charges are added in any status but `cancelled`.
 """
 
 from __future__ import annotations
@@ -33,8 +33,6 @@ USER_TRANSITIONS: dict[Status, frozenset[Status]] = {
     "draft": frozenset({"ordered"}),
     "ordered": frozenset({"in_transit"}),
 }
-#: Statuses goods can still be received in (for the receipt use case).
-RECEIVABLE: frozenset[Status] = frozenset({"draft", "ordered", "in_transit", "partially_received"})
 
 
 def is_editable(status: Status) -> bool:
@@ -72,15 +70,15 @@ def has_receipts(lines: Sequence[LineProgress]) -> bool:
 
 
 def cancel_problem(status: Status, lines: Sequence[LineProgress]) -> str | None:
-    """Why the order cannot be cancelled, or None (cancelling a cancelled order is a no-op)."""
+    """Why the order cannot be cancelled, or None (cancelling a cancelled order is a no-op).
+    A `received` order always has received units (closing needs some), so the lines say it
+    all; `status` is kept for the callers' symmetry with the other rules."""
     received = [f"{line.line_no} ({line.sku})" for line in lines if line.qty_received > 0]
     if received:
         return (
             f"units were already received on line(s) {', '.join(received)}: unreceive them "
             "first, or close the order instead of cancelling it"
         )
-    if status == "received":
-        return "the order is already received"
     return None
 
 
@@ -89,19 +87,6 @@ def charge_problem(status: Status) -> str | None:
     if status == "cancelled":
         return "the order is cancelled: charges can no longer be added to it"
     return None
-
-
-def status_after_receipt(current: Status, lines: Sequence[LineProgress]) -> Status:
-    """The status once receipts (or unreceipts) left these quantities: `received` when every
-    line is complete, `partially_received` when some units arrived, else the status the order
-    had before goods arrived (`ordered` when it was only known as partially received)."""
-    if all(line.qty_received >= line.qty_ordered for line in lines):
-        return "received"
-    if has_receipts(lines):
-        return "partially_received"
-    if current in ("partially_received", "received"):
-        return "ordered"
-    return current
 
 
 def fx_rate_problem(currency: str, fx_rate: Decimal) -> str | None:

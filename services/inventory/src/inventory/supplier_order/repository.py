@@ -2,8 +2,11 @@
 scoped by user_id (row-level security checks it again). Takes a connection inside a tenant
 transaction, never commits.
 
-Writers of an order (edits, charges, receipts) lock its row first with
-`get_order(..., lock=True)`, then follow the card → lot order of `inventory.lot.repository`.
+Lock order (the one of `inventory.lot.repository`, followed by every writer): the cards
+concerned in ascending card_id → the order row (`get_order(..., lock=True)`) → its lines →
+lots (FIFO) → sale lines. Edits, charges and receipts lock the order's cards before the
+order. Creating or renumbering an order takes the tenant's numbering lock
+(`lock_numbering`) after the cards (and the order).
 """
 
 from __future__ import annotations
@@ -107,19 +110,49 @@ async def get_order(
     return None if row is None else dict(row)
 
 
-async def highest_generated_number(tx: Connection, *, user_id: UUID) -> int:
-    """The highest `PO-<digits>` number of the tenant (0 when none), holding a per-tenant
-    lock until the transaction ends so that two creations never generate the same one."""
+#: Generated numbers have at most this many digits (PO-000001 … PO-999999999999).
+GENERATED_DIGITS = 12
+
+
+async def lock_numbering(tx: Connection, *, user_id: UUID) -> None:
+    """Hold the tenant's order-numbering lock until the transaction ends. Every write of an
+    order number takes it (generated or given), so a number is generated only while no
+    other creation or renumbering of the tenant is between choosing and inserting one."""
     await tx.execute(
         "SELECT pg_advisory_xact_lock(hashtextextended('inventory.order_number:' || $1, 0))",
         str(user_id),
     )
+
+
+async def next_generated_number(tx: Connection, *, user_id: UUID) -> int:
+    """The sequence of the tenant's next generated number (call `lock_numbering` first): one
+    more than the highest `PO-<digits>` of at most 12 digits, or, once that would exceed
+    12 digits (a client gave such a number), the smallest free one. Any stored number whose
+    digits equal the answer's would have been counted, so the generated number is free."""
     highest = await tx.fetchval(
-        "SELECT max(substring(number FROM 4)::numeric) FROM inventory.supplier_orders "
-        "WHERE user_id = $1 AND number ~ '^PO-[0-9]{1,30}$'",
+        "SELECT max(substring(number FROM 4)::bigint) FROM inventory.supplier_orders "
+        f"WHERE user_id = $1 AND number ~ '^PO-[0-9]{{1,{GENERATED_DIGITS}}}$'",
         user_id,
     )
-    return 0 if highest is None else int(highest)
+    following = 1 if highest is None else int(highest) + 1
+    if following < 10**GENERATED_DIGITS:
+        return following
+    free = await tx.fetchval(
+        f"""
+        WITH used AS (
+            SELECT substring(number FROM 4)::bigint AS n FROM inventory.supplier_orders
+            WHERE user_id = $1 AND number ~ '^PO-[0-9]{{1,{GENERATED_DIGITS}}}$'
+            UNION ALL SELECT 0
+        )
+        SELECT min(u.n + 1) FROM used u
+        WHERE u.n + 1 < $2 AND NOT EXISTS (SELECT 1 FROM used v WHERE v.n = u.n + 1)
+        """,
+        user_id,
+        10**GENERATED_DIGITS,
+    )
+    if free is None:  # 10^12 orders: not reachable in practice
+        raise NumberTaken
+    return int(free)
 
 
 async def insert_order(tx: Connection, *, values: dict[str, Any]) -> None:

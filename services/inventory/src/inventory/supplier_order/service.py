@@ -194,8 +194,14 @@ async def create_order(*, pool: Pool, identity: Identity, data: OrderCreate) -> 
         supplier = await _supplier(tx, tenant, data.supplier_id)
         header = _header(data, supplier)
         rows = await _line_rows(tx, tenant, data.lines, {})
+        # Lock order: cards → (order) → numbering, as replace_order (inserting lines takes
+        # key-share locks on the cards, so the numbering lock must not come first).
+        await lot_repository.lock_cards(
+            tx, user_id=tenant, card_ids=[x.card_id for x in data.lines]
+        )
+        await repository.lock_numbering(tx, user_id=tenant)
         number = data.number or model.order_number(
-            await repository.highest_generated_number(tx, user_id=tenant) + 1
+            await repository.next_generated_number(tx, user_id=tenant)
         )
         order_id = uuid7()
         try:
@@ -252,6 +258,8 @@ async def replace_order(
         added = [row for row in rows if row["id"] not in kept_ids]
         await repository.insert_lines(tx, user_id=tenant, order_id=order_id, lines=added)
         number = data.number or order["number"]
+        if number != order["number"]:
+            await repository.lock_numbering(tx, user_id=tenant)
         try:
             await repository.update_order(
                 tx, user_id=tenant, order_id=order_id, changes={**header, "number": number}
@@ -367,7 +375,7 @@ async def add_charge(
         if after_receipt:
             allocation = landed_cost.allocate(order, lines, [charge])
             await repository.insert_charge(tx, values=charge)
-            await landed_cost.apply_late_charge(tx, tenant, lines, charge, allocation)
+            await landed_cost.apply_late_charge(tx, tenant, order, lines, charge, allocation)
             await repository.insert_allocations(
                 tx,
                 user_id=tenant,
