@@ -26,8 +26,8 @@ from nats.js.errors import NotFoundError
 
 from inventory.costing.backorders import fill_pending
 from inventory.costing.late import apply_late_value
-from inventory.costing.service import InvalidSaleEvent, return_sale
-from inventory.events.consumed import SaleReturned
+from inventory.costing.service import InvalidSaleEvent, cancel_sale, return_sale
+from inventory.events.consumed import SaleCancelled, SaleReturned
 from inventory.ledger import repository as ledger
 from inventory.ledger.repository import Movement
 from inventory.lot import repository as lots_repo
@@ -576,3 +576,48 @@ def test_an_invalid_return_ends_in_the_dead_letter_subject(
     assert found["headers"]["Mpflow-Error"].startswith("InvalidSaleEvent: return ")
     assert db("SELECT qty_returned FROM inventory.sale_lines") == [{"qty_returned": 0}]
     assert published(db, "inventory.cogs.adjusted") == []
+
+
+def _again(event: Envelope) -> Envelope:
+    """The same business event republished under a new event id (the inbox cannot tell)."""
+    return new_event(event.type, event.data, user_id=ALICE_ID, source="finance")
+
+
+def test_a_return_republished_under_a_new_event_id_applies_once(
+    inventory_url: str, jetstream: Any, db: Db, database_url: str
+) -> None:
+    card = add_card(db)
+    lot = add_lot(database_url, card, 2, "200.00", T0)
+    sale = sale_event(card, 4)  # 2 costed, 2 pending
+    deliver(jetstream, sale)
+    line_id = sale.data["lines"][0]["line_id"]
+    restock = returned_event(sale, "restock", 1)  # comes off the pending units
+    defect = returned_event(sale, "defect", 1)
+
+    deliver(jetstream, restock, _again(restock), defect, _again(defect))
+
+    line = line_of(db, line_id)
+    assert (line["qty_pending"], line["qty_returned"]) == (1, 2)
+    assert lot_of(db, lot) == (0, D("0.00"))
+    assert len(published(db, "inventory.loss.accrued")) == 1
+    assert_reconciles(db, card)
+
+
+def test_a_sale_with_returns_cannot_be_cancelled(
+    inventory_url: str, jetstream: Any, db: Db, database_url: str
+) -> None:
+    card = add_card(db)
+    lot = add_lot(database_url, card, 5, "500.00", T0)
+    sale = sale_event(card, 2)
+    deliver(jetstream, sale, returned_event(sale, "defect", 1))
+
+    with pytest.raises(InvalidSaleEvent):
+        in_tx(
+            database_url,
+            lambda tx: cancel_sale(
+                tx, ALICE_ID, SaleCancelled.model_validate(cancelled_event(sale).data)
+            ),
+        )
+
+    assert lot_of(db, lot) == (3, D("300.00"))  # the defective unit stays out of stock
+    assert line_of(db, sale.data["lines"][0]["line_id"])["status"] == "active"

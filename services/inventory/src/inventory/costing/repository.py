@@ -16,6 +16,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from inventory.costing.fifo import LotState
+from inventory.events.consumed import SaleReturned
 from inventory.events.published import COGS_ADJUSTED, CogsAdjusted
 from inventory.ledger.repository import Movement
 from inventory.lot import repository as lots_repo
@@ -261,17 +262,6 @@ async def insert_adjustments(
     )
 
 
-async def adjustments_exist(tx: Connection, *, user_id: UUID, reason: str, source_id: UUID) -> bool:
-    found: bool = await tx.fetchval(
-        "SELECT EXISTS (SELECT 1 FROM inventory.cogs_adjustments "
-        "WHERE user_id = $1 AND reason = $2 AND source_id = $3)",
-        user_id,
-        reason,
-        source_id,
-    )
-    return found
-
-
 async def publish(
     tx: Connection, *, user_id: UUID, event_type: str, data: dict[str, object]
 ) -> None:
@@ -505,3 +495,21 @@ async def store_sales(
         [json.dumps(e.model_dump(mode="json")) for e in events],
         outbox.notify_channel(SCHEMA),
     )
+
+
+async def register_return(tx: Connection, *, user_id: UUID, event: SaleReturned) -> bool:
+    """Record that the return is being applied; False when it was applied before."""
+    inserted = await tx.fetchval(
+        """
+        INSERT INTO inventory.sale_returns (return_id, user_id, sale_id, kind, occurred_at)
+        VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (return_id) DO NOTHING
+        RETURNING return_id
+        """,
+        event.return_id,
+        user_id,
+        event.sale_id,
+        event.kind,
+        event.occurred_at,
+    )
+    return inserted is not None

@@ -299,6 +299,13 @@ async def cancel_sale(tx: Connection, user_id: UUID, event: SaleCancelled) -> Co
     if not lines:
         log.info("sale already cancelled", extra={"sale_id": str(event.sale_id)})
         return None
+    if any(ln.qty_returned for ln in lines):
+        # §5: cancellation is before delivery; a sale with returns was delivered (and a
+        # defective unit put back into stock would overstate it).
+        raise _invalid(
+            "a sale with returned units cannot be cancelled: it was delivered",
+            sale_id=event.sale_id,
+        )
     by_id = {ln.id: ln for ln in lines}
     allocations = [
         a
@@ -344,6 +351,10 @@ async def return_sale(
     """A customer return (§5): `restock` puts units back into the lots they came from (latest
     allocation first) and reverses that COGS; `defect` keeps the COGS and stock as they are."""
     lines = {ln.id: ln for ln in await _lock_sale(tx, user_id, event.sale_id)}
+    if not await repo.register_return(tx, user_id=user_id, event=event):
+        # Already applied (the same return under another event id): no second effect.
+        log.info("return already applied", extra={"return_id": str(event.return_id)})
+        return None
     asked: dict[UUID, int] = defaultdict(int)
     for item in event.lines:
         asked[item.line_id] += item.qty
@@ -363,11 +374,6 @@ async def return_sale(
             )
     if event.kind == "defect":
         return await _defect(tx, user_id, event, lines, asked)
-    if await repo.adjustments_exist(
-        tx, user_id=user_id, reason="return_restock", source_id=event.return_id
-    ):
-        log.info("return already restocked", extra={"return_id": str(event.return_id)})
-        return None
 
     allocations = await repo.allocations_of_lines(tx, user_id=user_id, line_ids=list(asked))
     put = _PutBack(
