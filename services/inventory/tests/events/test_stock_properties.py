@@ -45,7 +45,9 @@ class Tenant:
     def __init__(self, client: httpx.Client, user_id: UUID, card: UUID, jetstream: Any) -> None:
         self.client, self.user_id, self.card, self.jetstream = client, user_id, card, jetstream
         self.orders: list[str] = []
-        self.sales: list[tuple[str, str, int]] = []  # sale id, line id, qty
+        #: sale id, line id, units not returned, whether some were returned (such a sale was
+        #: delivered: it can no longer be cancelled)
+        self.sales: list[tuple[str, str, int, bool]] = []
         supplier = client.post("/v1/admin/suppliers", json={"name": "S"})
         assert supplier.status_code == 201, supplier.text
         self.supplier = supplier.json()["id"]
@@ -101,7 +103,7 @@ class Tenant:
                 "lines": [{"line_id": line, "card_id": str(self.card), "qty": qty}],
             },
         )
-        self.sales.append((sale, line, qty))
+        self.sales.append((sale, line, qty, False))
 
     def write_off(self, qty: int) -> None:
         answer = self.client.post(
@@ -111,9 +113,12 @@ class Tenant:
         assert answer.status_code in (201, 422), answer.text  # 422: not that much in stock
 
     def give_back(self, which: int, cancel: bool) -> None:
-        if not self.sales:
+        candidates = [s for s in self.sales if not (cancel and s[3])]
+        if not candidates:
             return
-        sale, line, qty = self.sales.pop(which % len(self.sales))
+        chosen = candidates[which % len(candidates)]
+        self.sales.remove(chosen)
+        sale, line, qty, _ = chosen
         now = datetime.now(UTC).isoformat()
         if cancel:
             self.publish("sales.sale.cancelled", {"sale_id": sale, "occurred_at": now})
@@ -130,7 +135,7 @@ class Tenant:
             },
         )
         if qty > 1:
-            self.sales.append((sale, line, qty - 1))
+            self.sales.append((sale, line, qty - 1, True))
 
 
 def _money(db: Db, user_id: UUID) -> tuple[Decimal, Decimal]:

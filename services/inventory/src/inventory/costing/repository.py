@@ -330,59 +330,6 @@ async def open_lots_of_cards(
     return found
 
 
-async def store_costing(
-    tx: Connection,
-    *,
-    user_id: UUID,
-    sale_id: UUID,
-    lines: Sequence[SaleLineRow],
-    allocations: Sequence[NewAllocation],
-    lots: Sequence[LotState[UUID]],
-) -> None:
-    """New sale lines, their allocations and the lots they consumed, in one statement."""
-    await tx.execute(
-        """
-        WITH new_lines AS (
-            INSERT INTO inventory.sale_lines (id, user_id, sale_id, card_id, location, qty,
-                                              qty_pending, occurred_at)
-            SELECT t.id, $1, $2, t.card_id, t.location, t.qty, t.pending, t.occurred_at
-            FROM unnest($3::uuid[], $4::uuid[], $5::text[], $6::int[], $7::int[],
-                        $8::timestamptz[]) AS t(id, card_id, location, qty, pending, occurred_at)
-            RETURNING 1
-        ), new_allocations AS (
-            INSERT INTO inventory.cogs_allocations (id, user_id, sale_line_id, lot_id, qty, cost)
-            SELECT t.id, $1, t.line_id, t.lot_id, t.qty, t.cost
-            FROM unnest($9::uuid[], $10::uuid[], $11::uuid[], $12::int[], $13::numeric[])
-                 AS t(id, line_id, lot_id, qty, cost)
-            RETURNING 1
-        ), consumed AS (
-            UPDATE inventory.lots l SET remaining_qty = t.qty, remaining_value = t.value
-            FROM unnest($14::uuid[], $15::int[], $16::numeric[]) AS t(id, qty, value)
-            WHERE l.user_id = $1 AND l.id = t.id AND l.id = ANY($14::uuid[])
-            RETURNING 1
-        )
-        SELECT (SELECT count(*) FROM new_lines), (SELECT count(*) FROM new_allocations),
-               (SELECT count(*) FROM consumed)
-        """,
-        user_id,
-        sale_id,
-        [ln.id for ln in lines],
-        [ln.card_id for ln in lines],
-        [ln.location for ln in lines],
-        [ln.qty for ln in lines],
-        [ln.qty_pending for ln in lines],
-        [ln.occurred_at for ln in lines],
-        [a.id for a in allocations],
-        [a.sale_line_id for a in allocations],
-        [a.lot_id for a in allocations],
-        [a.qty for a in allocations],
-        [a.cost for a in allocations],
-        [lot.lot_id for lot in lots],
-        [lot.remaining_qty for lot in lots],
-        [lot.remaining_value for lot in lots],
-    )
-
-
 async def store_sales(
     tx: Connection,
     *,

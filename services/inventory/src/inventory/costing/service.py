@@ -83,41 +83,9 @@ def _invalid(message: str, *, sale_id: UUID) -> InvalidSaleEvent:
 async def allocate_sale(tx: Connection, user_id: UUID, event: SaleRecorded) -> CogsAllocated | None:
     """Cost a recorded sale FIFO; publish `inventory.cogs.allocated` for its new lines.
 
-    None when every line was costed before (no second effect)."""
-    ids = [line.line_id for line in event.lines]
-    if len(set(ids)) != len(ids):
-        raise _invalid("a sale line id appears twice in the sale", sale_id=event.sale_id)
-    card_ids = {line.card_id for line in event.lines}
-    locked, done = await repo.lock_cards_and_find_lines(
-        tx, user_id=user_id, card_ids=card_ids, line_ids=ids
-    )
-    if missing := card_ids - locked:
-        await repo.ensure_cards(tx, user_id=user_id, card_ids=missing)
-        await lots_repo.lock_cards(tx, user_id=user_id, card_ids=missing)
-    lines = [line for line in event.lines if line.line_id not in done]
-    if not lines:
-        log.info("sale already costed", extra={"sale_id": str(event.sale_id)})
-        return None
-
-    need: dict[UUID, int] = defaultdict(int)
-    for line in lines:
-        need[line.card_id] += line.qty
-    open_by_card = await repo.open_lots_of_cards(tx, user_id=user_id, need=need)
-    changed: dict[UUID, LotState[UUID]] = {}
-    costing = _Costing()
-    result = costing.cost(event, lines, open_by_card, changed)
-    await repo.store_costing(
-        tx,
-        user_id=user_id,
-        sale_id=event.sale_id,
-        lines=costing.rows,
-        allocations=costing.allocations,
-        lots=list(changed.values()),
-    )
-    await ledger.record(tx, user_id=user_id, movements=costing.movements)
-    await repo.publish(
-        tx, user_id=user_id, event_type=COGS_ALLOCATED, data=result.model_dump(mode="json")
-    )
+    None when every line was costed before (no second effect). One implementation: the
+    batch of one sale (`allocate_sales`)."""
+    (result,) = await allocate_sales(tx, user_id, [event])
     return result
 
 
