@@ -4,10 +4,12 @@ test's PostgreSQL and NATS, gateway-signed clients, SQL access and a JetStream p
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from uuid import UUID
 
 import httpx
 import nats
@@ -121,3 +123,42 @@ class JetStream:
 @pytest.fixture
 def jetstream(nats_url: str) -> JetStream:
     return JetStream(nats_url)
+
+
+assert ALICE.user_id is not None
+ALICE_USER: UUID = ALICE.user_id
+
+
+@pytest.fixture
+def add_card(db: Any, inventory_url: str) -> Callable[..., UUID]:
+    """`add_card(sku, title=..., status=..., user_id=..., weight_g=..., dims=(l, w, h))`: a
+    row of inventory's card copy, as the catalog consumers write it (the service is
+    running, so it is migrated); alice's unless told otherwise."""
+
+    def add(
+        sku: str,
+        title: str | None = None,
+        *,
+        status: str = "active",
+        user_id: UUID = ALICE_USER,
+        weight_g: int | None = None,
+        dims: tuple[int, int, int] | None = None,
+    ) -> UUID:
+        card_id = uuid.uuid4()
+        length, width, height = dims or (None, None, None)
+        db(
+            "INSERT INTO inventory.cards (user_id, card_id, sku, title, status, length_mm, "
+            "width_mm, height_mm, weight_g) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            user_id,
+            card_id,
+            sku,
+            title or f"title of {sku}",
+            status,
+            length,
+            width,
+            height,
+            weight_g,
+        )
+        return card_id
+
+    return add

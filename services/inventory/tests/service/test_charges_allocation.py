@@ -20,29 +20,6 @@ ALICE_ID = UUID("00000000-0000-7000-8000-00000000a11c")
 
 
 @pytest.fixture
-def add_card(db: Db, inventory_url: str) -> Callable[..., UUID]:
-    """`add_card(sku, weight_g=..., dims=(l, w, h))`: a card of alice's in inventory's copy."""
-
-    def add(sku: str, *, weight_g: int | None = None, dims: Any = None) -> UUID:
-        card_id = uuid.uuid4()
-        length, width, height = dims or (None, None, None)
-        db(
-            "INSERT INTO inventory.cards (user_id, card_id, sku, title, length_mm, width_mm, "
-            "height_mm, weight_g) VALUES ($1, $2, $3, $3, $4, $5, $6, $7)",
-            ALICE_ID,
-            card_id,
-            sku,
-            length,
-            width,
-            height,
-            weight_g,
-        )
-        return card_id
-
-    return add
-
-
-@pytest.fixture
 def make_order(alice: httpx.Client) -> Callable[..., dict[str, Any]]:
     """`make_order([(card, qty, price), ...], fx_rate=...)`: a draft of alice's in CNY."""
     supplier = alice.post("/v1/admin/suppliers", json={"name": "Yiwu Trading"}).json()

@@ -22,22 +22,6 @@ STOCK = "/v1/admin/inventory"
 
 
 @pytest.fixture
-def add_card(db: Db, inventory_url: str) -> Callable[..., UUID]:
-    def add(sku: str) -> UUID:
-        card_id = uuid.uuid4()
-        db(
-            "INSERT INTO inventory.cards (user_id, card_id, sku, title, status) "
-            "VALUES ($1, $2, $3, $3, 'active')",
-            ALICE_ID,
-            card_id,
-            sku,
-        )
-        return card_id
-
-    return add
-
-
-@pytest.fixture
 def add_order(db: Db, inventory_url: str) -> Callable[..., tuple[UUID, list[UUID]]]:
     """`add_order([(card_id, qty_ordered, "landed value"), ...], policy=)`: an ordered
     supplier order (in RUB at 1) with its supplier and lines; (order id, line ids)."""

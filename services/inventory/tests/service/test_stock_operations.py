@@ -17,23 +17,6 @@ BOB_ID = UUID("00000000-0000-7000-8000-000000000b0b")
 INVENTORY = "/v1/admin/inventory"
 
 
-@pytest.fixture
-def add_card(db: Db, inventory_url: str) -> Callable[..., UUID]:
-    def add(sku: str, *, user_id: UUID = ALICE_ID) -> UUID:
-        card_id = uuid.uuid4()
-        db(
-            "INSERT INTO inventory.cards (user_id, card_id, sku, title, status) "
-            "VALUES ($1, $2, $3, $4, 'active')",
-            user_id,
-            card_id,
-            sku,
-            f"title of {sku}",
-        )
-        return card_id
-
-    return add
-
-
 def post(client: httpx.Client, path: str, body: dict[str, Any], status: int = 201) -> Any:
     response = client.post(f"{INVENTORY}/{path}", json=body)
     assert response.status_code == status, response.text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
@@ -14,29 +13,6 @@ Db = Callable[..., list[dict[str, Any]]]
 INVENTORY = "/v1/admin/inventory"
 ALICE_ID = UUID("00000000-0000-7000-8000-00000000a11c")
 BOB_ID = UUID("00000000-0000-7000-8000-000000000b0b")
-
-
-@pytest.fixture
-def add_card(db: Db, inventory_url: str) -> Callable[..., UUID]:
-    """`add_card(sku, title=..., status=..., user_id=...)`: a row of inventory's card copy,
-    as the card-created consumer would write it (the service is running, so it is migrated)."""
-
-    def add(
-        sku: str, title: str = "a card", *, status: str = "active", user_id: UUID = ALICE_ID
-    ) -> UUID:
-        card_id = uuid.uuid4()
-        db(
-            "INSERT INTO inventory.cards (user_id, card_id, sku, title, status) "
-            "VALUES ($1, $2, $3, $4, $5)",
-            user_id,
-            card_id,
-            sku,
-            title,
-            status,
-        )
-        return card_id
-
-    return add
 
 
 def _list(client: httpx.Client, **params: Any) -> dict[str, Any]:

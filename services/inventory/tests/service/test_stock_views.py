@@ -20,24 +20,6 @@ ORDERS = "/v1/admin/supplier-orders"
 
 
 @pytest.fixture
-def add_card(db: Db, inventory_url: str) -> Callable[..., UUID]:
-    def add(sku: str, *, user_id: UUID = ALICE_ID, status: str = "active") -> UUID:
-        card_id = uuid.uuid4()
-        db(
-            "INSERT INTO inventory.cards (user_id, card_id, sku, title, status) "
-            "VALUES ($1, $2, $3, $4, $5)",
-            user_id,
-            card_id,
-            sku,
-            f"title of {sku}",
-            status,
-        )
-        return card_id
-
-    return add
-
-
-@pytest.fixture
 def add_order(db: Db, inventory_url: str) -> Callable[..., tuple[UUID, list[UUID]]]:
     """`add_order([(card_id, qty_ordered, "landed value"), ...])`: an ordered supplier order
     arranged by SQL (the orders endpoints are another engineer's); (order id, line ids)."""

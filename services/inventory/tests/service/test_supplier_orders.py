@@ -19,39 +19,6 @@ ALICE_ID = UUID("00000000-0000-7000-8000-00000000a11c")
 BOB_ID = UUID("00000000-0000-7000-8000-000000000b0b")
 
 
-@pytest.fixture
-def add_card(db: Db, inventory_url: str) -> Callable[..., UUID]:
-    """`add_card(sku, weight_g=..., dims=(l, w, h), status=..., user_id=...)`: a row of
-    inventory's card copy, as the catalog consumers write it."""
-
-    def add(
-        sku: str,
-        *,
-        weight_g: int | None = None,
-        dims: tuple[int, int, int] | None = None,
-        status: str = "active",
-        user_id: UUID = ALICE_ID,
-    ) -> UUID:
-        card_id = uuid.uuid4()
-        length, width, height = dims or (None, None, None)
-        db(
-            "INSERT INTO inventory.cards (user_id, card_id, sku, title, status, length_mm, "
-            "width_mm, height_mm, weight_g) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            user_id,
-            card_id,
-            sku,
-            f"title of {sku}",
-            status,
-            length,
-            width,
-            height,
-            weight_g,
-        )
-        return card_id
-
-    return add
-
-
 def _supplier(client: httpx.Client, name: str = "Yiwu Trading", **body: Any) -> str:
     response = client.post(SUPPLIERS, json={"name": name, **body})
     assert response.status_code == 201, response.text
