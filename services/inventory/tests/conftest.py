@@ -3,27 +3,20 @@ test's PostgreSQL and NATS, gateway-signed clients, SQL access and a JetStream p
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass
 from typing import Any, TypeVar
 from uuid import UUID
 
 import httpx
-import nats
 import pytest
-from nats.js.errors import NotFoundError
 
 from inventory.main import SERVICE, create_app
-from mpflow_platform.events import Envelope
-from mpflow_platform.events.bus import ensure_stream
-from mpflow_platform.events.envelope import STREAM_NAME
 from mpflow_platform.http.identity import ANONYMOUS, Identity
 from mpflow_testing.identity import ALICE, BOB
+from mpflow_testing.jetstream import JetStream
 from mpflow_testing.servers import run_app
-from mpflow_testing.waiting import wait_until
 
 T = TypeVar("T")
 Db = Callable[..., list[dict[str, Any]]]
@@ -72,57 +65,9 @@ def unsigned(inventory_url: str) -> Iterator[httpx.Client]:
         yield c
 
 
-@dataclass
-class JetStream:
-    """Publishes envelopes as a producer's relay does, and reads the inventory consumer's state."""
-
-    url: str
-
-    def publish(self, event: Envelope, *, msg_id: str | None = None) -> tuple[int, bool]:
-        """Publish `event` on its subject with `Nats-Msg-Id` (default: the event id).
-
-        Returns the stream sequence and whether JetStream dropped it as a duplicate.
-        """
-
-        async def _publish() -> tuple[int, bool]:
-            nc = await nats.connect(self.url)
-            try:
-                js = nc.jetstream()
-                await ensure_stream(js)
-                ack = await js.publish(
-                    event.subject,
-                    event.model_dump_json().encode(),
-                    headers={"Nats-Msg-Id": msg_id or str(event.id)},
-                )
-            finally:
-                await nc.close()
-            return ack.seq, bool(ack.duplicate)
-
-        return asyncio.run(_publish())
-
-    def acked_up_to(self, consumer: str = SERVICE) -> int:
-        """The stream sequence up to which `consumer` has acked everything (0 when unbound)."""
-
-        async def _floor() -> int:
-            nc = await nats.connect(self.url)
-            try:
-                info = await nc.jetstream().consumer_info(STREAM_NAME, consumer)
-            except NotFoundError:
-                return 0
-            finally:
-                await nc.close()
-            return info.ack_floor.stream_seq if info.ack_floor else 0
-
-        return asyncio.run(_floor())
-
-    def wait_handled(self, seq: int, consumer: str = SERVICE) -> None:
-        """Wait until `consumer` has handled (and acked) every message up to `seq`."""
-        wait_until(lambda: self.acked_up_to(consumer) >= seq)
-
-
 @pytest.fixture
 def jetstream(nats_url: str) -> JetStream:
-    return JetStream(nats_url)
+    return JetStream(nats_url, consumer=SERVICE)
 
 
 assert ALICE.user_id is not None

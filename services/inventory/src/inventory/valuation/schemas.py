@@ -22,3 +22,26 @@ class UnitCost(BaseModel):
 
 class UnitCosts(BaseModel):
     items: list[UnitCost]
+
+
+class Availability(BaseModel):
+    card_id: UUID
+    location: str
+    qty: int = Field(description="Units on hand at the location (ledger balance).")
+
+
+class Availabilities(BaseModel):
+    items: list[Availability]
+
+
+class StockValue(BaseModel):
+    card_id: UUID
+    sku: str
+    title: str
+    location: str
+    qty: int
+    value: Decimal = Field(description="At FIFO cost, base currency.")
+
+
+class StockValuation(BaseModel):
+    items: list[StockValue]

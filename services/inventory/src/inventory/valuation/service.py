@@ -7,7 +7,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from inventory.valuation import queries
-from inventory.valuation.schemas import UnitCost
+from inventory.valuation.schemas import Availability, StockValue, UnitCost
 from mpflow_platform.db import Pool, transaction
 from mpflow_platform.http.identity import Identity
 
@@ -38,3 +38,21 @@ async def unit_costs(*, pool: Pool, identity: Identity, card_ids: Sequence[UUID]
             )
         )
     return result
+
+
+async def availability(
+    *, pool: Pool, identity: Identity, card_ids: Sequence[UUID]
+) -> list[Availability]:
+    """Units on hand per card and location (only locations holding units)."""
+    assert identity.user_id is not None
+    async with transaction(pool, user_id=identity.user_id) as tx:
+        rows = await queries.availability(tx, user_id=identity.user_id, card_ids=card_ids)
+    return [Availability.model_validate(r) for r in rows]
+
+
+async def stock_valuation(*, pool: Pool, identity: Identity) -> list[StockValue]:
+    """Units and value at cost of every card per location."""
+    assert identity.user_id is not None
+    async with transaction(pool, user_id=identity.user_id) as tx:
+        rows = await queries.stock_valuation(tx, user_id=identity.user_id)
+    return [StockValue.model_validate(r) for r in rows]
