@@ -1,0 +1,1 @@
+"""Accruals: the P&L entries (DOMAIN.md §7), written once per source fact."""

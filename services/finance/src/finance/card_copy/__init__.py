@@ -1,0 +1,1 @@
+"""Finance's copy of catalog cards (SKU, title, Ozon links)."""

@@ -1,0 +1,1 @@
+"""Cash: money that actually moved, by category (DOMAIN.md §7)."""

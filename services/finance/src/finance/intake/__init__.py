@@ -1,0 +1,1 @@
+"""Marketplace data coming in as events (Ozon postings and finance operations)."""

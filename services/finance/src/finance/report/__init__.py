@@ -1,0 +1,1 @@
+"""Reports computed in SQL: P&L, cash flow (ДДС), unit economics, stock valuation, dashboard."""
