@@ -8,6 +8,7 @@ from finance.accrual.routes import router as accrual_router
 from finance.cash.routes import router as cash_router
 from finance.clients import close_clients, open_clients
 from finance.events.handlers import HANDLERS
+from finance.intake.routes import router as intake_router
 from finance.report.routes import router as report_router
 from finance.sale.routes import router as sale_router
 from finance.settings import Settings
@@ -21,7 +22,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ServiceSpec(
             name=SERVICE,
             settings=settings or Settings(),
-            routers=[sale_router, cash_router, accrual_router, report_router],
+            routers=[sale_router, cash_router, accrual_router, report_router, intake_router],
             handlers=HANDLERS,
             on_startup=(open_clients,),
             on_shutdown=(close_clients,),

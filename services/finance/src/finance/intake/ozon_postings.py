@@ -7,7 +7,7 @@
   to book.
 - A posting seen again follows its status: `cancelled` cancels the sale (a sale with returns
   was delivered: it is logged and kept), any status is stored as the marketplace status.
-- Each of its returns is recorded once per Ozon return id (`sale.service.return_sale`).
+- Each of its returns is recorded once per Ozon return id (`sale.returns.return_sale`).
 - A posting with a product no card is linked to is **parked** whole (`parked`), with the
   reason, and taken again when a card linking that SKU or offer id arrives: nothing is lost
   and nothing is half-recorded.
@@ -27,7 +27,9 @@ from finance.events.published import Location
 from finance.intake import ozon_operations, parked, repository
 from finance.intake.repository import PostingSale
 from finance.sale import repository as sale_repository
+from finance.sale import returns as sale_returns
 from finance.sale import service as sale_service
+from finance.sale.errors import SaleHasReturns
 from finance.sale.schemas import NewReturn, NewReturnLine, NewSale, NewSaleLine
 from mpflow_platform.db import Connection
 from mpflow_platform.money import round_money
@@ -96,7 +98,7 @@ async def _follow_status(
             await sale_service.cancel_sale(
                 tx, user_id=user_id, sale_id=sale.sale_id, occurred_at=at
             )
-        except sale_service.SaleHasReturns:
+        except SaleHasReturns:
             log.warning(
                 "ozon posting %s is cancelled but its sale %s has returns: kept as it is",
                 posting.posting_number,
@@ -145,7 +147,7 @@ async def _take_return(
             ret.sku,
         )
         return None
-    await sale_service.return_sale(
+    await sale_returns.return_sale(
         tx,
         user_id=user_id,
         sale_id=sale.sale_id,

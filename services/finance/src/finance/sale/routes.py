@@ -1,4 +1,4 @@
-"""HTTP entry points of sales (API.md router `sales`): parse, call one service function,
+"""HTTP entry points of sales (API.md router `sales`): parse, call one use case of `api`,
 return."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from finance import clients
 from finance.events.published import Marketplace
-from finance.sale import service
+from finance.sale import api
 from finance.sale.model import CogsStatus
 from finance.sale.queries import SORTABLE, SaleFilter
 from finance.sale.schemas import (
@@ -80,7 +80,7 @@ async def list_sales(
         occurred_from=_start_of(date_from),
         occurred_before=_start_of(_day_after(date_to)),
     )
-    return await service.list_sales(pool=pool, identity=identity, where=where, page=page)
+    return await api.list_sales(pool=pool, identity=identity, where=where, page=page)
 
 
 def _day_after(day: date | None) -> date | None:
@@ -105,7 +105,7 @@ async def post_sale(
     costs; inventory costs it FIFO from its event. 201 with the sale; 200 with the sale
     already recorded under the same marketplace and external id. 422 for an unknown card;
     409 `insufficient_stock` when the tenant rejects sales without stock."""
-    sale, created = await service.create_sale(
+    sale, created = await api.create_sale(
         pool=pool,
         identity=identity,
         auth=clients.auth(request),
@@ -121,7 +121,7 @@ async def post_sale(
 async def get_sale(sale_id: UUID, pool: DbPool, identity: CurrentIdentity) -> SaleRead:
     """One sale: lines with COGS, returns and profit; its returns; totals from its accruals
     (a cancelled sale's revenue is 0)."""
-    return await service.get_sale(pool=pool, identity=identity, sale_id=sale_id)
+    return await api.get_sale(pool=pool, identity=identity, sale_id=sale_id)
 
 
 @router.post("/{sale_id}/cancel", response_model=SaleRead)
@@ -130,7 +130,7 @@ async def post_cancel(
 ) -> SaleRead:
     """Cancel a sale before delivery (reversals dated `occurred_at`, default now); inventory
     puts its units back. Cancelling again changes nothing. 409 `sale_has_returns`."""
-    return await service.cancel(
+    return await api.cancel(
         pool=pool, identity=identity, sale_id=sale_id, data=body or SaleCancel()
     )
 
@@ -148,9 +148,7 @@ async def post_return(
     their COGS. Refunds the revenue pro rata (fees are not reversed). 201 with the return
     and its sale; 200 for an external id already recorded; 409 for a cancelled sale; 422
     for a line of another sale or more units than are left to return."""
-    ret, created = await service.create_return(
-        pool=pool, identity=identity, sale_id=sale_id, data=body
-    )
+    ret, created = await api.create_return(pool=pool, identity=identity, sale_id=sale_id, data=body)
     if not created:
         response.status_code = status.HTTP_200_OK
     return ret
@@ -163,6 +161,6 @@ async def get_sale_cogs(
     """The COGS chain of each line (inventory's explanation): lots, their order, FX rate,
     charges and allocation basis, adjustments. A sale inventory has not costed yet answers
     200 with every line pending (`cogs_status` pending, no allocations)."""
-    return await service.explain_cogs(
+    return await api.explain_cogs(
         pool=pool, identity=identity, inventory=clients.inventory(request), sale_id=sale_id
     )
