@@ -134,10 +134,10 @@ async def pnl(
         per_card = (
             await queries.card_sums(tx, user_id=tenant, start=period.start, end=period.end)
             if by_sku
-            else []
+            else {}
         )
-        card_ids = {r["card_id"] for r in per_card if r["card_id"] is not None}
-        cards = await queries.cards(tx, user_id=tenant, card_ids=list(card_ids)) if card_ids else {}
+        card_ids = [card_id for card_id in per_card if card_id is not None]
+        cards = await queries.cards(tx, user_id=tenant, card_ids=card_ids) if card_ids else {}
     groups: dict[Any, list[dict[str, Any]]] = defaultdict(list)
     group_categories: dict[Any, list[dict[str, Any]]] = defaultdict(list)
     for r in sums:
@@ -184,30 +184,27 @@ def _pnl_group(
 
 
 def _pnl_skus(
-    sums: list[dict[str, Any]], cards: dict[UUID, Any]
+    per_card: dict[UUID | None, list[SumRow]], cards: dict[UUID, Any]
 ) -> tuple[list[PnlSku], SaleFigures]:
     """Per card sale-level figures (by net revenue, largest first) and those of no card."""
-    per_card: dict[UUID | None, list[dict[str, Any]]] = defaultdict(list)
-    for r in sums:
-        per_card[r["card_id"]].append(r)
     skus = []
     for card_id, rows in per_card.items():
         if card_id is None:
             continue
-        s = sums_of(_sum_rows(rows), FEE_TYPES)
-        card = cards.get(card_id)
+        s = sums_of(rows, FEE_TYPES)
+        figures, card = _sale_figures(s), cards.get(card_id)
         skus.append(
             PnlSku(
                 card_id=card_id,
                 sku=None if card is None else card["sku"],
                 title=None if card is None else card["title"],
-                margin=percent(s.gross_profit, s.net_revenue),
-                roi=percent(s.gross_profit, s.cost_of_goods),
-                **_sale_figures(s),
+                margin=percent(figures["gross_profit"], figures["net_revenue"]),
+                roi=percent(figures["gross_profit"], s.cost_of_goods),
+                **figures,
             )
         )
     skus.sort(key=lambda row: (-row.net_revenue, row.sku or ""))
-    orphan = sums_of(_sum_rows(per_card.get(None, [])), FEE_TYPES)
+    orphan = sums_of(per_card.get(None, []), FEE_TYPES)
     return skus, SaleFigures(**_sale_figures(orphan))
 
 
@@ -279,21 +276,18 @@ async def unit_economics(
     share (largest remainder)."""
     tenant = tenant_of(identity)
     async with transaction(pool, user_id=tenant) as tx:
-        sums = await queries.card_sums(tx, user_id=tenant, start=period.start, end=period.end)
-        card_ids = [r["card_id"] for r in sums if r["card_id"] is not None]
+        per_card = await queries.card_sums(tx, user_id=tenant, start=period.start, end=period.end)
+        account = per_card.pop(None, [])
+        card_ids = [card_id for card_id in per_card if card_id is not None]
         cards = await queries.cards(tx, user_id=tenant, card_ids=card_ids)
-    per_card: dict[UUID | None, list[dict[str, Any]]] = defaultdict(list)
-    for r in sums:
-        per_card[r["card_id"]].append(r)
-    account = per_card.pop(None, [])
     charges = [
-        AccountCharge(kind=r["kind"], fee_type=r["fee_type"], amount=-r["amount"])
-        for r in sorted(account, key=lambda r: (r["kind"], r["fee_type"] or ""))
-        if r["kind"] in ACCOUNT_CHARGE_KINDS
+        AccountCharge(kind=r.kind, fee_type=r.fee_type, amount=-r.amount)
+        for r in sorted(account, key=lambda r: (r.kind, r.fee_type or ""))
+        if r.kind in ACCOUNT_CHARGE_KINDS
     ]
     charges_total = sum((c.amount for c in charges), ZERO)
     rows = sorted(
-        (_unit_row(card_id, sums_of(_sum_rows(r), FEE_TYPES), cards.get(card_id))
+        (_unit_row(card_id, sums_of(r, FEE_TYPES), cards.get(card_id))
          for card_id, r in per_card.items() if card_id is not None),
         key=lambda u: (-u.net_revenue, u.sku or ""),
     )  # fmt: skip
@@ -314,10 +308,9 @@ async def unit_economics(
 
 
 def _unit_row(card_id: UUID, s: Sums, card: Any) -> UnitRow:
-    profit = s.gross_profit
-    net_units = s.units_sold - s.units_returned
     figures = _sale_figures(s)
-    del figures["gross_profit"]
+    profit = figures.pop("gross_profit")
+    net_units = s.units_sold - s.units_returned
     return UnitRow(
         card_id=card_id,
         sku=None if card is None else card["sku"],
@@ -325,7 +318,7 @@ def _unit_row(card_id: UUID, s: Sums, card: Any) -> UnitRow:
         net_units=net_units,
         profit=profit,
         profit_per_unit=per_unit(profit, net_units),
-        margin=percent(profit, s.net_revenue),
+        margin=percent(profit, figures["net_revenue"]),
         roi=percent(profit, s.cost_of_goods),
         **figures,
     )
