@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -151,6 +152,18 @@ def install_problem_handlers(app: FastAPI) -> None:
             headers=dict(exc.headers or {}),
         )
 
+    async def on_transient(request: Request, exc: Exception) -> JSONResponse:
+        # A deadlock or serialization failure: PostgreSQL rolled the transaction back and
+        # nothing was written; the same request is expected to succeed when tried again.
+        log.warning("transaction rolled back by the database: %s", type(exc).__name__)
+        return problem_response(
+            503,
+            "The request collided with a concurrent change and was not applied; retry it.",
+            error_code="retry",
+            instance=request.url.path,
+            headers={"Retry-After": "1"},
+        )
+
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error")
         return problem_response(
@@ -163,4 +176,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(asyncpg.exceptions.TransactionRollbackError, on_transient)
     app.add_exception_handler(Exception, on_unexpected)

@@ -101,10 +101,14 @@ def _meaningful(rows: Sequence[Accrual]) -> list[Accrual]:
     return [r for r in rows if r.amount != 0 or r.qty != 0]
 
 
-async def add(tx: Connection, *, user_id: UUID, accruals: Sequence[Accrual]) -> int:
+async def add(
+    tx: Connection, *, user_id: UUID, accruals: Sequence[Accrual], keep_empty: bool = False
+) -> int:
     """Insert the accruals whose keys are new; keys already written are left as they are.
-    Returns how many rows were inserted."""
-    rows = _meaningful(accruals)
+    Rows with no amount and no units are left out unless `keep_empty` (a fact whose key must
+    be remembered even when it moved no money, e.g. a COGS fill at zero cost). Returns how
+    many rows were inserted."""
+    rows = list(accruals) if keep_empty else _meaningful(accruals)
     if not rows:
         return 0
     inserted = await tx.fetch(

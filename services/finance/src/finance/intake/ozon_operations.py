@@ -121,6 +121,8 @@ async def take_operation(
 ) -> bool:
     """Register and book an Ozon finance operation as received (`seen_at`: when the producer
     created the event). One older than the copy held changes nothing. Whether it was booked."""
+    if op.posting_number:
+        await repository.lock_posting(tx, user_id=user_id, posting_number=op.posting_number)
     registered = await repository.register_operation(
         tx,
         user_id=user_id,

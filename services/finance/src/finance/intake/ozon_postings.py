@@ -194,6 +194,7 @@ async def take_posting(
 ) -> Outcome:
     """Record or update the sale of an Ozon posting as it is now (`seen_at`: when the producer
     created the event; a payload older than a parked one is stale). See the module docstring."""
+    await repository.lock_posting(tx, user_id=user_id, posting_number=posting.posting_number)
     if await parked.newer_parked(
         tx, user_id=user_id, kind=KIND, key=posting.posting_number, seen_at=seen_at
     ):

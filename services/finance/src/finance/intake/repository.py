@@ -55,6 +55,17 @@ class PostingSale:
     lines: list[SaleLineRef]
 
 
+async def lock_posting(tx: Connection, *, user_id: UUID, posting_number: str) -> None:
+    """Serialise, until the transaction ends, everything finance does about one Ozon posting
+    of the tenant (its sale and its finance operations), also across replicas: an operation
+    booked while the posting's sale is being recorded would miss the sale's prices and links
+    (and the sale's re-booking would miss the operation)."""
+    await tx.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+        f"finance.ozon_posting:{user_id}:{posting_number}",
+    )
+
+
 async def sale_of_posting(
     tx: Connection, *, user_id: UUID, posting_number: str
 ) -> PostingSale | None:

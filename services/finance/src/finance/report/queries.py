@@ -87,9 +87,10 @@ async def category_sums(
 #: Per card, kind and fee type: Σ amount and Σ qty of the period ($1 tenant, $2-$3 its UTC
 #: bounds). It is the plain per-card aggregate itself: no `kind IN (…)` filter, which tests
 #: every accrual row (+10-30 % on a year of 4M rows, bench/finance_reports.py) while the
-#: few aggregated rows of other kinds are dropped in Python for free; and the ORDER BY is the
-#: order the (parallel) aggregation already emits its groups in, so it adds no sort and each
-#: card's rows come together (card_id NULL, the account-level entries, last).
+#: few aggregated rows of other kinds are dropped in Python for free. The ORDER BY is needed
+#: (the caller groups consecutive rows by card; card_id NULL, the account-level entries,
+#: last); on the plans measured it is the order the parallel aggregation's final step
+#: already produces, so it costs only a sort of the few aggregated rows.
 CARD_SQL = """
     SELECT card_id, kind, fee_type, sum(amount) AS amount, sum(qty) AS qty
     FROM finance.accruals

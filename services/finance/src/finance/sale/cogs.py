@@ -5,11 +5,17 @@ consumer's transaction (inbox row, tenant set).
 Idempotent twice over: the consumer's inbox drops a redelivered event, and an event
 republished under a new id finds its accrual keys taken. A line's columns change only when
 its accrual key is new (allocated: only while the line is not costed yet), so the same
-costing fact never counts twice. (A zero-amount adjustment line writes no accrual, so only
-the inbox guards it: its `qty_costed` would count a republished zero-cost fill again.)
+costing fact never counts twice; a fill at zero cost still writes its (empty) accrual, so
+its key is remembered too.
+
+Order: inventory publishes a sale's `cogs.allocated` before any `cogs.adjusted` of its
+lines, but a redelivery may reorder them. An adjustment of a line not costed yet raises
+`CostingOutOfOrder`: the consumer retries it (with back-off) after the allocation.
 
 Events about sales or lines finance does not know are logged and skipped: the consumer must
 not stop on them.
+
+Lock order (as the API's cancellations and returns): the sales' rows by id, then their lines.
 """
 
 from __future__ import annotations
@@ -28,9 +34,14 @@ log = logging.getLogger("finance.sale.cogs")
 ZERO = Decimal("0.00")
 
 
+class CostingOutOfOrder(RuntimeError):
+    """An adjustment of a sale line arrived before the line's first costing: retried."""
+
+
 async def apply_allocated(tx: Connection, *, user_id: UUID, event: CogsAllocated) -> None:
     """First costing of a sale: each line's COGS, costed and pending units; a `cogs` accrual
     per line (−cost, dated the sale); the sale's COGS status."""
+    await repository.lock_sales(tx, user_id=user_id, sale_ids=[event.sale_id])
     known = await repository.lines_by_id(
         tx, user_id=user_id, line_ids=[ln.sale_line_id for ln in event.lines]
     )
@@ -76,6 +87,7 @@ async def apply_adjusted(tx: Connection, *, user_id: UUID, event: CogsAdjusted) 
     """A COGS change dated now: per line its COGS, costed and pending units change and a
     `cogs_adjustment` accrual (−amount) is written; the part no sale line took is an
     `unattributed` accrual of the event's card; the sales' COGS statuses follow."""
+    await repository.lock_sales(tx, user_id=user_id, sale_ids=[ln.sale_id for ln in event.lines])
     known = await repository.lines_by_id(
         tx, user_id=user_id, line_ids=[ln.sale_line_id for ln in event.lines]
     )
@@ -93,6 +105,11 @@ async def apply_adjusted(tx: Connection, *, user_id: UUID, event: CogsAdjusted) 
                 "COGS adjustment of an unknown sale line skipped",
                 extra={"sale_id": str(line.sale_id), "sale_line_id": str(line.sale_line_id)},
             )
+        elif not row["costed"]:
+            raise CostingOutOfOrder(
+                f"COGS adjustment {event.adjustment_id} of sale line {line.sale_line_id} "
+                "arrived before the line's allocation; it will be retried"
+            )
         elif keys[line.sale_line_id] not in taken:
             lines.append(line)
     accruals = [
@@ -108,8 +125,20 @@ async def apply_adjusted(tx: Connection, *, user_id: UUID, event: CogsAdjusted) 
             description=event.reason,
         )
         for ln in lines
+        # A line this adjustment neither costs nor fills leaves no trace (nothing to count
+        # twice); a fill at zero cost keeps its empty row, so a republished one is seen.
+        if ln.amount != 0 or ln.qty_filled != 0
     ]
-    rest = event.amount - sum((ln.amount for ln in event.lines), ZERO)
+    # What no known line took: inventory's unattributed part, and lines finance does not
+    # know (logged above): booked here so the P&L keeps every kopeck inventory booked.
+    rest = event.amount - sum(
+        (
+            ln.amount
+            for ln in event.lines
+            if ln.sale_line_id in known and known[ln.sale_line_id]["sale_id"] == ln.sale_id
+        ),
+        ZERO,
+    )
     if rest != 0 and unattributed_key not in taken:
         accruals.append(
             Accrual(
@@ -122,7 +151,7 @@ async def apply_adjusted(tx: Connection, *, user_id: UUID, event: CogsAdjusted) 
                 description=f"{event.reason}: not attributed to a sale",
             )
         )
-    await accrual_repository.add(tx, user_id=user_id, accruals=accruals)
+    await accrual_repository.add(tx, user_id=user_id, accruals=accruals, keep_empty=True)
     if lines:
         await repository.add_adjusted(
             tx,

@@ -127,6 +127,18 @@ async def get_sale_for_update(
     return None if row is None else dict(row)
 
 
+async def lock_sales(tx: Connection, *, user_id: UUID, sale_ids: Sequence[UUID]) -> None:
+    """Lock the sales' rows in ascending id: the first step of every writer of sales and
+    their lines (the lock order: sales by id, then their lines), so the API's cancellations
+    and returns and the COGS consumers never deadlock."""
+    await tx.execute(
+        "SELECT 1 FROM finance.sales WHERE user_id = $1 AND id = ANY($2::uuid[]) "
+        "ORDER BY id FOR UPDATE",
+        user_id,
+        sorted(set(sale_ids)),
+    )
+
+
 async def get_lines_for_update(
     tx: Connection, *, user_id: UUID, sale_id: UUID
 ) -> list[dict[str, Any]]:
