@@ -111,6 +111,9 @@ async def create_sale(
     already recorded under the same (marketplace, external_id) is returned unchanged."""
     tenant = tenant_of(identity)
     sale = data.to_new_sale(datetime.now(UTC))
+    # A short read first, so an existing sale or an unknown card answers without the calls
+    # to auth and inventory, and no connection is held while they run; `record_sale` checks
+    # both again in its own transaction (a concurrent post may have recorded it since).
     async with transaction(pool, user_id=tenant) as tx:
         existing = None
         if sale.external_id is not None:

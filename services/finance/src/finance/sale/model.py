@@ -13,21 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
+from mpflow_platform.money import round_money as round2
+
 ZERO = Decimal("0.00")
-KOPECK = Decimal("0.01")
 #: numeric(14,2) holds amounts below 10^12.
 MONEY_LIMIT = Decimal(10) ** 12
 
 CogsStatus = Literal["pending", "partial", "costed", "cancelled"]
-
-
-def round2(amount: Decimal) -> Decimal:
-    """Half-up to kopecks (DOMAIN.md §1)."""
-    return amount.quantize(KOPECK, rounding=ROUND_HALF_UP)
 
 
 def line_revenue(qty: int, unit_price: Decimal) -> Decimal:
