@@ -186,6 +186,16 @@ async def delete_transaction(tx: Connection, *, user_id: UUID, transaction_id: U
     )
 
 
+async def sale_exists(tx: Connection, *, user_id: UUID, sale_id: UUID) -> bool:
+    """Whether the tenant has the sale `sale_id`."""
+    found = await tx.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM finance.sales WHERE user_id = $1 AND id = $2)",
+        user_id,
+        sale_id,
+    )
+    return bool(found)
+
+
 @dataclass(frozen=True)
 class TransactionFilter:
     occurred_from: datetime | None = None

@@ -10,7 +10,6 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -20,6 +19,7 @@ from pydantic import (
 )
 
 from finance.cash.categories import Direction, PnlEffect
+from finance.moments import Moment
 
 Money = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str)]
 Amount = Annotated[
@@ -39,6 +39,23 @@ Name = Annotated[
 ]
 Text = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=1000, pattern=r"^[^\x00]*$")
+]
+#: A category code as given to a transaction (whether it exists is checked against the
+#: tenant's categories); control characters (NUL among them) are refused.
+CategoryRef = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=40, pattern=r"^[^\x00-\x1f\x7f]+$"),
+    Field(description="A category of the same direction."),
+]
+SupplierOrderId = Annotated[
+    UUID | None,
+    Field(
+        description="The supplier order (inventory's) a payment is for; finance does not check it."
+    ),
+]
+SaleId = Annotated[
+    UUID | None,
+    Field(description="The tenant's sale the money is for; one it does not have is a 422."),
 ]
 TransactionSource = Literal["manual", "ozon", "system"]
 
@@ -71,14 +88,14 @@ class CategoryList(BaseModel):
 class TransactionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    occurred_at: AwareDatetime | None = Field(None, description="When the money moved; now.")
+    occurred_at: Moment | None = Field(None, description="When the money moved; now.")
     direction: Direction
     amount: Amount
-    category: str = Field(max_length=40, description="A category of the same direction.")
+    category: CategoryRef
     description: Text | None = None
     counterparty: Text | None = None
-    supplier_order_id: UUID | None = Field(None, description="The order a payment is for.")
-    sale_id: UUID | None = None
+    supplier_order_id: SupplierOrderId = None
+    sale_id: SaleId = None
 
 
 class TransactionUpdate(BaseModel):
@@ -87,14 +104,14 @@ class TransactionUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    occurred_at: AwareDatetime | None = None
+    occurred_at: Moment | None = None
     direction: Direction | None = None
     amount: Amount | None = None
-    category: str | None = Field(None, max_length=40)
+    category: CategoryRef | None = None
     description: Text | None = None
     counterparty: Text | None = None
-    supplier_order_id: UUID | None = None
-    sale_id: UUID | None = None
+    supplier_order_id: SupplierOrderId = None
+    sale_id: SaleId = None
 
     @model_validator(mode="after")
     def _no_null_for_required(self) -> TransactionUpdate:
@@ -119,6 +136,8 @@ class TransactionRead(BaseModel):
     supplier_order_id: UUID | None
     sale_id: UUID | None
     editable: bool = Field(description="Only manual transactions change through the API.")
-    created_by: UUID | None
+    created_by: UUID | None = Field(
+        description="The account that recorded it; null for the system's."
+    )
     created_at: datetime
     updated_at: datetime

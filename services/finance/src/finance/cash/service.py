@@ -58,6 +58,12 @@ class DuplicateCategory(Conflict):
     error_code = "duplicate_category"
 
 
+class UnknownSale(Unprocessable):
+    """A transaction linked to a sale the tenant does not have."""
+
+    error_code = "unknown_sale"
+
+
 def tenant_of(identity: Identity) -> UUID:
     """The caller's tenant (the platform refuses anonymous calls before they get here)."""
     assert identity.user_id is not None, "the platform refuses anonymous calls"
@@ -146,6 +152,15 @@ async def _checked_category(
     return category
 
 
+async def _check_sale(tx: Connection, *, user_id: UUID, sale_id: UUID | None) -> None:
+    """422 naming `sale_id` unless it is None or a sale of the tenant."""
+    if sale_id is not None and not await repository.sale_exists(
+        tx, user_id=user_id, sale_id=sale_id
+    ):
+        reason = f"no sale {sale_id}"
+        raise UnknownSale(reason, invalid_params=[{"name": "sale_id", "reason": reason}])
+
+
 async def _book_pnl(
     tx: Connection, *, user_id: UUID, row: dict[str, Any], category: Category
 ) -> None:
@@ -181,11 +196,12 @@ async def create_transaction(
         category = await _checked_category(
             tx, user_id=tenant, code=data.category, direction=data.direction
         )
+        await _check_sale(tx, user_id=tenant, sale_id=data.sale_id)
         values = data.model_dump()
         values.update(
             id=uuid7(),
             occurred_at=data.occurred_at or datetime.now(UTC),
-            created_by=identity.user_id,
+            created_by=identity.account_id,
         )
         row = await repository.insert_transaction(tx, user_id=tenant, values=values)
         await _book_pnl(tx, user_id=tenant, row=row, category=category)
@@ -221,6 +237,8 @@ async def update_transaction(
         category = await _checked_category(
             tx, user_id=tenant, code=merged["category"], direction=merged["direction"]
         )
+        if "sale_id" in changes:
+            await _check_sale(tx, user_id=tenant, sale_id=changes["sale_id"])
         row = await repository.update_transaction(
             tx, user_id=tenant, transaction_id=transaction_id, changes=changes
         )

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from finance.moments import DAY_RANGE, day_in_range
 from mpflow_platform.money import round_money, split_largest_remainder
 
 ZERO = Decimal("0.00")
@@ -21,9 +22,6 @@ HUNDRED = Decimal(100)
 DEFAULT_DAYS = 30
 #: The longest period a report covers.
 MAX_YEARS = 3
-#: Dates a report accepts (beyond them the time zone arithmetic overflows).
-FIRST_DAY = date(1900, 1, 1)
-LAST_DAY = date(9998, 12, 31)
 
 #: Accrual kinds of the sale level (per card), as opposed to operating expenses and income.
 SALE_KINDS = ("revenue", "refund", "fee", "other_cost", "cogs", "cogs_adjustment", "loss")
@@ -75,10 +73,11 @@ def resolve_period(
 ) -> Period:
     """The report period: defaults to the last 30 days ending today; a missing end is
     today, a missing start is 30 days before the end. Raises PeriodProblem for a reversed
-    range, a range over 3 years, or dates outside 1900–9998."""
+    range, a range over 3 years, or a date outside 2000-01-01 … 2099-12-31 (so that neither
+    the time zone nor the years arithmetic can overflow)."""
     for name, value in (("date_from", date_from), ("date_to", date_to)):
-        if value is not None and not FIRST_DAY <= value <= LAST_DAY:
-            raise PeriodProblem(name, "must be between 1900-01-01 and 9998-12-31", "invalid_date")
+        if value is not None and not day_in_range(value):
+            raise PeriodProblem(name, DAY_RANGE, "invalid_date")
     end = date_to or (today if date_from is None or date_from <= today else date_from)
     start = date_from or end - timedelta(days=DEFAULT_DAYS - 1)
     if start > end:

@@ -10,7 +10,8 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 
 from finance import clients
-from finance.report.model import FIRST_DAY, LAST_DAY, Period, PeriodProblem, day_start, today_in
+from finance.moments import DAY_RANGE, Day, day_in_range
+from finance.report.model import Period, PeriodProblem, day_start, today_in
 from finance.report.model import resolve_period as _resolve
 from finance.tenant import TenantSettings, tenant_settings
 from mpflow_platform.http.deps import CurrentIdentity
@@ -18,10 +19,12 @@ from mpflow_platform.http.identity import Identity
 from mpflow_platform.http.problems import Unprocessable
 
 DateFromParam = Annotated[
-    date | None, Query(description="First day, YYYY-MM-DD, in the tenant's time zone.")
+    Day | None,
+    Query(description="First day, YYYY-MM-DD, in the tenant's time zone (2000–2099)."),
 ]
 DateToParam = Annotated[
-    date | None, Query(description="Last day (inclusive), YYYY-MM-DD, tenant's time zone.")
+    Day | None,
+    Query(description="Last day (inclusive), YYYY-MM-DD, tenant's time zone (2000–2099)."),
 ]
 
 
@@ -42,10 +45,8 @@ async def local_bounds(
     if date_from is None and date_to is None:
         return None, None
     for name, value in (("date_from", date_from), ("date_to", date_to)):
-        if value is not None and not FIRST_DAY <= value <= LAST_DAY:
-            raise _unprocessable(
-                PeriodProblem(name, "must be between 1900-01-01 and 9998-12-31", "invalid_date")
-            )
+        if value is not None and not day_in_range(value):
+            raise _unprocessable(PeriodProblem(name, DAY_RANGE, "invalid_date"))
     if date_from is not None and date_to is not None and date_to < date_from:
         raise _unprocessable(
             PeriodProblem("date_to", "must not be before date_from", "invalid_date_range")

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from finance import clients
 from finance.events.published import Marketplace
+from finance.moments import Day
 from finance.sale import api
 from finance.sale.model import CogsStatus
 from finance.sale.queries import SORTABLE, SaleFilter
@@ -36,7 +37,7 @@ from mpflow_platform.http.problems import Unprocessable
 
 router = APIRouter(prefix="/v1/admin/sales", tags=["sales"])
 
-DateParam = Annotated[date | None, Query(description="YYYY-MM-DD (UTC), inclusive")]
+DateParam = Annotated[Day | None, Query(description="YYYY-MM-DD (UTC), inclusive, 2000–2099")]
 
 
 @router.get("", response_model=Page[SaleListItem])
@@ -84,8 +85,8 @@ async def list_sales(
 
 
 def _day_after(day: date | None) -> date | None:
-    """The first day after `day`; None (no bound) after the last day a date can be."""
-    return None if day is None or day == date.max else day + timedelta(days=1)
+    """The first day after `day` (None: no bound)."""
+    return None if day is None else day + timedelta(days=1)
 
 
 def _start_of(day: date | None) -> datetime | None:

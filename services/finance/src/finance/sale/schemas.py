@@ -4,14 +4,13 @@ decimal strings with 2 places, API.md)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -21,21 +20,11 @@ from pydantic import (
 
 from finance.accrual.repository import FeeType
 from finance.events.published import Location, Marketplace
+from finance.moments import Moment
 from finance.sale.model import CogsStatus, fees_total, fits_money, line_revenue
 
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 MAX_LINES = 500
 
-
-def _not_too_early(value: datetime) -> datetime:
-    # An earlier moment is a typo, and one near year 1 cannot even be converted to UTC.
-    if value < EARLIEST:
-        raise ValueError("must be on or after 2000-01-01T00:00:00Z")
-    return value
-
-
-#: A point in time: timezone-aware (a naive one is a 422), not before 2000.
-Moment = Annotated[AwareDatetime, AfterValidator(_not_too_early)]
 #: Money given by a client: ≥ 0, at most 2 decimal places, below 10^12.
 MoneyIn = Annotated[
     Decimal, Field(ge=0, lt=Decimal(10) ** 12, decimal_places=2, allow_inf_nan=False)
