@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
+from uuid import UUID
 
 from mpflow_platform.http.identity import Identity
 from mpflow_platform.http.internal import InternalClient
@@ -33,3 +34,9 @@ async def tenant_settings(auth: InternalClient, identity: Identity) -> TenantSet
         negative_stock=data["negative_stock"],
         timezone=str(data["timezone"]),
     )
+
+
+def tenant_of(identity: Identity) -> UUID:
+    """The caller's tenant (every finance route needs a signed-in caller)."""
+    assert identity.user_id is not None, "the platform refuses anonymous calls"
+    return identity.user_id

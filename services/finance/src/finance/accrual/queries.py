@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from finance.accrual.schemas import AccrualRead
+from finance.tenant import tenant_of
 from mpflow_platform.db import Connection, Pool, transaction
 from mpflow_platform.http.identity import Identity
 from mpflow_platform.http.pagination import Page, PageQuery, fetch_page, next_cursor
@@ -70,9 +71,9 @@ async def list_accruals(
 ) -> Page[AccrualRead]:
     """A page of the tenant's P&L entries (a read model: the view of the accruals table,
     cosmicpython's views.py)."""
-    assert identity.user_id is not None, "the platform refuses anonymous calls"
-    async with transaction(pool, user_id=identity.user_id) as tx:
-        rows, total = await fetch_accruals(tx, user_id=identity.user_id, where=where, page=page)
+    tenant = tenant_of(identity)
+    async with transaction(pool, user_id=tenant) as tx:
+        rows, total = await fetch_accruals(tx, user_id=tenant, where=where, page=page)
     return Page[AccrualRead](
         items=[AccrualRead.model_validate(r) for r in rows],
         total=total,

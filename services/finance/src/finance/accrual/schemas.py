@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
-from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, Field, PlainSerializer
+from pydantic import BaseModel, Field
 
-Money = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str)]
+from finance.money import Money
 
 
 class AccrualRead(BaseModel):

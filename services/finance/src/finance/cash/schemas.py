@@ -13,15 +13,14 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PlainSerializer,
     StringConstraints,
     model_validator,
 )
 
 from finance.cash.categories import Direction, PnlEffect
 from finance.moments import Moment
+from finance.money import Money
 
-Money = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str)]
 Amount = Annotated[
     Decimal,
     Field(gt=0, max_digits=14, decimal_places=2, description='Positive, 2 dp, e.g. "1500.00".'),

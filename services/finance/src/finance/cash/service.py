@@ -33,6 +33,7 @@ from finance.cash.schemas import (
     TransactionRead,
     TransactionUpdate,
 )
+from finance.tenant import tenant_of
 from mpflow_platform.db import Connection, Pool, transaction
 from mpflow_platform.http.identity import Identity
 from mpflow_platform.http.pagination import Page, PageQuery, next_cursor
@@ -62,12 +63,6 @@ class UnknownSale(Unprocessable):
     """A transaction linked to a sale the tenant does not have."""
 
     error_code = "unknown_sale"
-
-
-def tenant_of(identity: Identity) -> UUID:
-    """The caller's tenant (the platform refuses anonymous calls before they get here)."""
-    assert identity.user_id is not None, "the platform refuses anonymous calls"
-    return identity.user_id
 
 
 # --- categories ------------------------------------------------------------------------------

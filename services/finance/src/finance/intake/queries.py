@@ -7,6 +7,7 @@ from typing import Any
 
 from finance.intake.parked import ParkedKind
 from finance.intake.schemas import ParkedRead
+from finance.tenant import tenant_of
 from mpflow_platform.db import Pool, transaction
 from mpflow_platform.http.identity import Identity
 from mpflow_platform.http.pagination import Page, PageQuery, fetch_page, next_cursor
@@ -24,12 +25,12 @@ async def list_parked(
     *, pool: Pool, identity: Identity, kind: ParkedKind | None, page: PageQuery
 ) -> Page[ParkedRead]:
     """A page of the tenant's parked documents; `q` searches the key and the reason."""
-    assert identity.user_id is not None, "the platform refuses anonymous calls"
-    where, args = "p.user_id = $1", list[Any]([identity.user_id])
+    tenant = tenant_of(identity)
+    where, args = "p.user_id = $1", list[Any]([tenant])
     if kind is not None:
         args.append(kind)
         where += f" AND p.kind = ${len(args)}"
-    async with transaction(pool, user_id=identity.user_id) as tx:
+    async with transaction(pool, user_id=tenant) as tx:
         rows, total = await fetch_page(
             tx,
             columns=_COLUMNS,

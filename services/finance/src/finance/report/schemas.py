@@ -10,8 +10,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field, PlainSerializer
 
-Money = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str)]
-Percent = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str)]
+from finance.money import Money, Percent
+
 UnitCost = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.4f}", return_type=str)]
 
 

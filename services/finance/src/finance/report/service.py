@@ -42,14 +42,9 @@ from finance.report.schemas import (
     UnitEconomicsReport,
     UnitRow,
 )
-from finance.tenant import TenantSettings
+from finance.tenant import TenantSettings, tenant_of
 from mpflow_platform.db import Pool, transaction
 from mpflow_platform.http.identity import Identity
-
-
-def tenant_of(identity: Identity) -> UUID:
-    assert identity.user_id is not None, "the platform refuses anonymous calls"
-    return identity.user_id
 
 
 def _sum_rows(rows: Iterable[dict[str, Any]]) -> list[SumRow]:

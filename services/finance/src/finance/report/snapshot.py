@@ -18,8 +18,7 @@ from finance.report.schemas import (
     StockValuationReport,
     StockValuationRow,
 )
-from finance.report.service import tenant_of
-from finance.tenant import TenantSettings
+from finance.tenant import TenantSettings, tenant_of
 from mpflow_platform.db import Pool, transaction
 from mpflow_platform.http.identity import Identity
 from mpflow_platform.http.internal import InternalClient

@@ -24,17 +24,11 @@ from finance.sale.schemas import (
     SaleRead,
 )
 from finance.sale.service import cancel_sale, check_cards, find_sale_id, read_sale, record_sale
-from finance.tenant import tenant_settings
+from finance.tenant import tenant_of, tenant_settings
 from mpflow_platform.db import Pool, transaction
 from mpflow_platform.http.identity import Identity
 from mpflow_platform.http.internal import InternalClient, UpstreamRefused
 from mpflow_platform.http.pagination import Page, PageQuery, next_cursor
-
-
-def tenant_of(identity: Identity) -> UUID:
-    """The caller's tenant (the platform refuses anonymous calls before they get here)."""
-    assert identity.user_id is not None, "the platform refuses anonymous calls"
-    return identity.user_id
 
 
 async def get_sale(*, pool: Pool, identity: Identity, sale_id: UUID) -> SaleRead:

@@ -14,13 +14,13 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PlainSerializer,
     model_validator,
 )
 
 from finance.accrual.repository import FeeType
 from finance.events.published import Location, Marketplace
 from finance.moments import Moment
+from finance.money import Money
 from finance.sale.model import CogsStatus, fees_total, fits_money, line_revenue
 
 MAX_LINES = 500
@@ -29,7 +29,6 @@ MAX_LINES = 500
 MoneyIn = Annotated[
     Decimal, Field(ge=0, lt=Decimal(10) ** 12, decimal_places=2, allow_inf_nan=False)
 ]
-Money = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str)]
 Qty = Annotated[int, Field(ge=1, le=1_000_000)]
 ExternalId = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
 Note = Annotated[str, Field(max_length=2000, pattern=r"^[^\x00]*$")]
