@@ -3,7 +3,6 @@ return."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -12,6 +11,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from finance import clients
 from finance.events.published import Marketplace
 from finance.moments import Day
+from finance.report.period import local_bounds
 from finance.sale import api
 from finance.sale.model import CogsStatus
 from finance.sale.queries import SORTABLE, SaleFilter
@@ -33,15 +33,17 @@ from mpflow_platform.http.pagination import (
     SortParam,
     page_query,
 )
-from mpflow_platform.http.problems import Unprocessable
 
 router = APIRouter(prefix="/v1/admin/sales", tags=["sales"])
 
-DateParam = Annotated[Day | None, Query(description="YYYY-MM-DD (UTC), inclusive, 2000–2099")]
+DateParam = Annotated[
+    Day | None, Query(description="YYYY-MM-DD in the tenant's time zone, inclusive, 2000–2099")
+]
 
 
 @router.get("", response_model=Page[SaleListItem])
 async def list_sales(
+    request: Request,
     pool: DbPool,
     identity: CurrentIdentity,
     marketplace: Annotated[Marketplace | None, Query(description="Only this marketplace.")] = None,
@@ -59,12 +61,6 @@ async def list_sales(
 ) -> Page[SaleListItem]:
     """The tenant's sales with revenue and profit (Σ of their accruals); `q` searches the
     external id and the note; sort occurred_at (default, newest first) or created_at."""
-    if date_from and date_to and date_to < date_from:
-        raise Unprocessable(
-            "date_to is before date_from",
-            error_code="invalid_date_range",
-            invalid_params=[{"name": "date_to", "reason": "must not be before date_from"}],
-        )
     page = page_query(
         q=q,
         sort=sort,
@@ -73,24 +69,16 @@ async def list_sales(
         sortable=SORTABLE,
         default_sort="occurred_at:desc",
     )
+    since, until = await local_bounds(request, identity, date_from, date_to)
     where = SaleFilter(
         marketplace=marketplace,
         status=status,
         cogs_status=cogs_status,
         card_id=card_id,
-        occurred_from=_start_of(date_from),
-        occurred_before=_start_of(_day_after(date_to)),
+        occurred_from=since,
+        occurred_before=until,
     )
     return await api.list_sales(pool=pool, identity=identity, where=where, page=page)
-
-
-def _day_after(day: date | None) -> date | None:
-    """The first day after `day` (None: no bound)."""
-    return None if day is None else day + timedelta(days=1)
-
-
-def _start_of(day: date | None) -> datetime | None:
-    return None if day is None else datetime.combine(day, time(), tzinfo=UTC)
 
 
 @router.post(
