@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeAlias
 from uuid import UUID
@@ -94,3 +95,38 @@ async def set_tenant(tx: Connection, user_id: UUID) -> None:
 def record_to_dict(record: asyncpg.Record | None) -> dict[str, Any] | None:
     """A row as a plain dict (None stays None)."""
     return dict(record) if record is not None else None
+
+
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$")
+
+
+async def update_row(
+    tx: Connection,
+    *,
+    table: str,
+    user_id: UUID,
+    row_id: UUID,
+    changes: Mapping[str, Any],
+    allowed: Sequence[str],
+    also: str = "updated_at = now()",
+    returning: str | None = None,
+) -> asyncpg.Record | None:
+    """`UPDATE table SET <changes>, <also> WHERE user_id = $1 AND id = $2 [RETURNING …]`:
+    the tenant's row `row_id` gets the `changes`, whose keys must be among `allowed` (the
+    columns a caller may set, in code; a key outside them is a programming error: ValueError).
+    `also` adds fixed assignments (the timestamp, a version bump). The row returned, if
+    `returning` names columns and the row exists. Table and column names come from code,
+    never from a request; they are checked as plain identifiers all the same."""
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise ValueError(f"not updatable: {sorted(unknown)}")
+    names = [name for name in allowed if name in changes]
+    if not _IDENTIFIER.match(table) or not all(_IDENTIFIER.match(name) for name in names):
+        raise ValueError(f"not a plain identifier: {table} {names}")
+    sets = ", ".join([*(f"{name} = ${i}" for i, name in enumerate(names, start=3)), also])
+    sql = f"UPDATE {table} SET {sets} WHERE user_id = $1 AND id = $2"
+    values = [changes[name] for name in names]
+    if returning is None:
+        await tx.execute(sql, user_id, row_id, *values)
+        return None
+    return await tx.fetchrow(f"{sql} RETURNING {returning}", user_id, row_id, *values)

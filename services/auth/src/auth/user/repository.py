@@ -7,7 +7,7 @@ from uuid import UUID
 
 import asyncpg
 
-from mpflow_platform.db import Connection, record_to_dict
+from mpflow_platform.db import Connection, record_to_dict, update_row
 from mpflow_platform.http.pagination import PageQuery, fetch_page
 
 _COLUMNS = (
@@ -119,21 +119,15 @@ async def update_user(
     tx: Connection, *, user_id: UUID, account_id: UUID, changes: dict[str, Any]
 ) -> dict[str, Any]:
     """Set `changes` (keys from a fixed list) on the account; the row after the update."""
-    unknown = set(changes) - set(_UPDATABLE)
-    if unknown:
-        raise ValueError(f"not updatable: {sorted(unknown)}")
-    names = [name for name in _UPDATABLE if name in changes]
-    assignments = ", ".join(f"{name} = ${i}" for i, name in enumerate(names, start=3))
     try:
-        row = await tx.fetchrow(
-            f"""
-            UPDATE auth.users SET {assignments}, updated_at = now()
-            WHERE id = $1 AND user_id = $2
-            RETURNING {_COLUMNS}
-            """,
-            account_id,
-            user_id,
-            *(changes[name] for name in names),
+        row = await update_row(
+            tx,
+            table="auth.users",
+            user_id=user_id,
+            row_id=account_id,
+            changes=changes,
+            allowed=_UPDATABLE,
+            returning=_COLUMNS,
         )
     except asyncpg.UniqueViolationError as exc:
         if exc.constraint_name == SSO_SUBJECT_INDEX:

@@ -10,7 +10,7 @@ from uuid import UUID
 
 import asyncpg
 
-from mpflow_platform.db import Connection
+from mpflow_platform.db import Connection, update_row
 from mpflow_platform.http.pagination import PageQuery, fetch_page, like_pattern
 
 SORTABLE = {
@@ -112,22 +112,16 @@ async def update_card(
     tx: Connection, *, user_id: UUID, card_id: UUID, changes: dict[str, Any]
 ) -> dict[str, Any]:
     """Apply `changes` (keys of UPDATABLE), bump the version; the row after. Raises SkuTaken."""
-    unknown = set(changes) - set(UPDATABLE)
-    if unknown:
-        raise ValueError(f"not updatable: {sorted(unknown)}")
-    names = [name for name in UPDATABLE if name in changes]
-    sets = "".join(f"{name} = ${i}, " for i, name in enumerate(names, start=3))
     try:
-        row = await tx.fetchrow(
-            f"""
-            UPDATE catalog.master_cards
-            SET {sets}version = version + 1, updated_at = now()
-            WHERE user_id = $1 AND id = $2
-            RETURNING {CARD_COLUMNS}
-            """,
-            user_id,
-            card_id,
-            *(changes[name] for name in names),
+        row = await update_row(
+            tx,
+            table="catalog.master_cards",
+            user_id=user_id,
+            row_id=card_id,
+            changes=changes,
+            allowed=UPDATABLE,
+            also="version = version + 1, updated_at = now()",
+            returning=CARD_COLUMNS,
         )
     except asyncpg.UniqueViolationError as exc:
         raise SkuTaken from exc

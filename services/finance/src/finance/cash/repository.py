@@ -11,7 +11,7 @@ from uuid import UUID
 
 import asyncpg
 
-from mpflow_platform.db import Connection
+from mpflow_platform.db import Connection, update_row
 from mpflow_platform.http.pagination import PageQuery, fetch_page
 
 SORTABLE = {"occurred_at": "occurred_at", "amount": "amount"}
@@ -164,17 +164,14 @@ async def update_transaction(
     tx: Connection, *, user_id: UUID, transaction_id: UUID, changes: dict[str, Any]
 ) -> dict[str, Any]:
     """Apply `changes` (keys of UPDATABLE); the row after."""
-    unknown = set(changes) - set(UPDATABLE)
-    if unknown:
-        raise ValueError(f"not updatable: {sorted(unknown)}")
-    names = [name for name in UPDATABLE if name in changes]
-    sets = "".join(f"{name} = ${i}, " for i, name in enumerate(names, start=3))
-    row = await tx.fetchrow(
-        f"UPDATE finance.transactions SET {sets}updated_at = now() "
-        f"WHERE user_id = $1 AND id = $2 RETURNING {COLUMNS}",
-        user_id,
-        transaction_id,
-        *(changes[name] for name in names),
+    row = await update_row(
+        tx,
+        table="finance.transactions",
+        user_id=user_id,
+        row_id=transaction_id,
+        changes=changes,
+        allowed=UPDATABLE,
+        returning=COLUMNS,
     )
     assert row is not None
     return dict(row)

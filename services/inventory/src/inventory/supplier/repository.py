@@ -8,7 +8,7 @@ from uuid import UUID
 
 import asyncpg
 
-from mpflow_platform.db import Connection
+from mpflow_platform.db import Connection, update_row
 from mpflow_platform.http.pagination import PageQuery, fetch_page
 
 SORTABLE = {
@@ -64,21 +64,15 @@ async def update_supplier(
     tx: Connection, *, user_id: UUID, supplier_id: UUID, changes: dict[str, Any]
 ) -> dict[str, Any]:
     """Apply `changes` (keys of UPDATABLE); the row after. Raises NameTaken."""
-    unknown = set(changes) - set(UPDATABLE)
-    if unknown:
-        raise ValueError(f"not updatable: {sorted(unknown)}")
-    names = [name for name in UPDATABLE if name in changes]
-    sets = "".join(f"{name} = ${i}, " for i, name in enumerate(names, start=3))
     try:
-        row = await tx.fetchrow(
-            f"""
-            UPDATE inventory.suppliers SET {sets}updated_at = now()
-            WHERE user_id = $1 AND id = $2
-            RETURNING {COLUMNS}
-            """,
-            user_id,
-            supplier_id,
-            *(changes[name] for name in names),
+        row = await update_row(
+            tx,
+            table="inventory.suppliers",
+            user_id=user_id,
+            row_id=supplier_id,
+            changes=changes,
+            allowed=UPDATABLE,
+            returning=COLUMNS,
         )
     except asyncpg.UniqueViolationError as exc:
         raise NameTaken from exc

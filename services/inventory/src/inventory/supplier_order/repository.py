@@ -19,7 +19,7 @@ from uuid import UUID
 
 import asyncpg
 
-from mpflow_platform.db import Connection
+from mpflow_platform.db import Connection, update_row
 from mpflow_platform.http.pagination import PageQuery, fetch_page, like_pattern
 
 ORDER_COLUMNS = (
@@ -172,18 +172,15 @@ async def update_order(
     tx: Connection, *, user_id: UUID, order_id: UUID, changes: dict[str, Any]
 ) -> None:
     """Apply `changes` (keys of UPDATABLE) and bump the version. Raises NumberTaken."""
-    unknown = set(changes) - set(UPDATABLE)
-    if unknown:
-        raise ValueError(f"not updatable: {sorted(unknown)}")
-    names = [name for name in UPDATABLE if name in changes]
-    sets = "".join(f"{name} = ${i}, " for i, name in enumerate(names, start=3))
     try:
-        await tx.execute(
-            f"UPDATE inventory.supplier_orders SET {sets}version = version + 1, "
-            "updated_at = now() WHERE user_id = $1 AND id = $2",
-            user_id,
-            order_id,
-            *(changes[name] for name in names),
+        await update_row(
+            tx,
+            table="inventory.supplier_orders",
+            user_id=user_id,
+            row_id=order_id,
+            changes=changes,
+            allowed=UPDATABLE,
+            also="version = version + 1, updated_at = now()",
         )
     except asyncpg.UniqueViolationError as exc:
         raise NumberTaken from exc
